@@ -1,0 +1,38 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from cityops.core import api as core_api
+from cityops.core import views as core_views
+from cityops.core.admin import admin_site
+from cityops.core.permissions import public_view
+
+router = DefaultRouter()
+router.register("organisations", core_api.OrganisationViewSet, basename="organisation")
+router.register("users", core_api.UserViewSet, basename="user")
+router.register("audit-entries", core_api.AuditEntryViewSet, basename="audit-entry")
+router.register("jobs", core_api.JobViewSet, basename="job")
+router.APIRootView.allowed_roles = core_api.ALL_ROLES
+
+# The schema and its docs are public: they describe the API, they expose no data.
+schema_view = public_view(SpectacularAPIView.as_view())
+docs_view = public_view(SpectacularSwaggerView.as_view(url_name="api-schema"))
+redoc_view = public_view(SpectacularRedocView.as_view(url_name="api-schema"))
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/login/", core_views.login_view, name="login"),
+    path("accounts/logout/", core_views.logout_view, name="logout"),
+    path("accounts/password/", core_views.password_change, name="password-change"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin_site.urls),
+    path("api/v1/auth/token/", core_api.ObtainToken.as_view(), name="api-token"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", schema_view, name="api-schema"),
+    path("api/docs/", docs_view, name="api-docs"),
+    path("api/redoc/", redoc_view, name="api-redoc"),
+    path("", include("cityops.core.urls")),
+]
+
+handler403 = "cityops.core.views.permission_denied"
