@@ -1,13 +1,18 @@
 """Shared test fixtures: personas for every role, built through the real services."""
 
-import os
 import random
 
-# Jobs run in-process during tests (Huey's immediate mode); one test starts a real worker.
-os.environ.setdefault("HUEY_IMMEDIATE", "1")
-os.environ.setdefault("AXES_FAILURE_LIMIT", "5")
+import pytest
 
-import pytest  # noqa: E402
+
+@pytest.fixture(autouse=True)
+def _jobs_in_process():
+    """Jobs run in-process (Huey's immediate mode, in-memory queue) once their transaction
+    commits; test_jobs.py also starts a real worker process on the SQLite and Redis queues."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -129,7 +129,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_cityops.sqlite3")}
+    # A file (not memory), so that the CLI and worker subprocesses in tests can open it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_cityops_{os.getpid()}.sqlite3")}
+else:
+    # Per process, so that two test runs on one server do not drop each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 # Every request is one transaction: a change and its audit entry land together or not at all.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -162,6 +166,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing directory
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
@@ -159,7 +159,9 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     serializer_class = JobSerializer
     allowed_roles = ALL_ROLES
-    write_roles = ALL_ROLES
+    # Who may start a job depends on its kind (an auditor may start a verification, though
+    # it changes nothing else): job_start decides, not the generic read-only rule.
+    permission_classes = [IsAuthenticated]
     filterset_fields = ["kind", "status"]
 
     def get_queryset(self):

@@ -9,8 +9,9 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit, dashboards, jobs, navigation  # noqa: F401  (registrations)
-        from .models import Organisation, User
+        from .models import City, Organisation, User
 
+        audit.register(City)
         audit.register(Organisation)
         audit.register(User, exclude=("password", "last_login"))
         navigation.register_core()

@@ -11,6 +11,26 @@ from .scoping import ScopedQuerySet
 from .validators import validate_industry_code, validate_region_code, validate_uscc
 
 
+class City(models.Model):
+    """The city (or county) this platform runs: one row."""
+
+    name = models.CharField(_("name"), max_length=50)
+    region_code = models.CharField(
+        _("region code"), max_length=6, validators=[validate_region_code]
+    )
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("city")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> "City | None":
+        return cls.objects.filter(pk=1).first()
+
+
 class OrganisationQuerySet(ScopedQuerySet):
     organisation_field = "pk"
 

@@ -54,9 +54,13 @@ def navigation(request) -> dict:
     """Template context processor."""
     from django.conf import settings
 
+    from .models import City
+
     user = getattr(request, "user", None)
     modules = modules_for(user) if user is not None else []
-    return {"nav_modules": modules, "city_name": settings.CITYOPS_CITY_NAME}
+    city = City.current()
+    return {"nav_modules": modules,
+            "city_name": city.name if city else settings.CITYOPS_CITY_NAME}
 
 
 def register_core() -> None:

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from . import audit
-from .models import AuditEntry, AuditHead, Organisation, User
+from .models import AuditEntry, AuditHead, City, Organisation, User
 from .roles import Role
 
 ORGANISATION_FIELDS = ("kind", "name", "short_name", "uscc", "region_code", "industry_code",
@@ -22,6 +22,18 @@ ORGANISATION_FIELDS = ("kind", "name", "short_name", "uscc", "region_code", "ind
 def _require_platform_admin(by: User | None) -> None:
     if by is not None and by.role != Role.PLATFORM_ADMIN:
         raise PermissionDenied
+
+
+@transaction.atomic
+def city_configure(*, name: str, region_code: str, by: User | None = None) -> City:
+    """Name the city (or county) the platform runs; the demo loader and operators call it."""
+    _require_platform_admin(by)
+    city = City.objects.select_for_update().filter(pk=1).first() or City(pk=1)
+    city.name, city.region_code = name, region_code
+    city.full_clean()
+    with _acting(by):
+        city.save()
+    return city
 
 
 @transaction.atomic

@@ -75,7 +75,8 @@ password_change.allowed_roles = ALL_ROLES
 @roles_required(*WITH_ORGANISATION)
 def organisation_list(request):
     form = OrganisationFilterForm(request.GET or None)
-    qs = Organisation.objects.visible_to(request.user).annotate(user_count=Count("users"))
+    qs = (Organisation.objects.visible_to(request.user).annotate(user_count=Count("users"))
+          .order_by("kind", "name"))
     if form.is_valid():
         data = form.cleaned_data
         if data["kind"]:

@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from cityops.core import audit, services
-from cityops.core.models import Organisation, User
+from cityops.core.models import City, Organisation, User
 
 from .generator import DemoCity, generate_city
 
@@ -35,6 +35,9 @@ def demo_load(
     by_key: dict[str, Organisation] = {}
     orgs_created = users_created = 0
     with audit.acting_as(None):
+        current = City.current()
+        if current is None or (current.name, current.region_code) != (city.city_name, city.city_code):
+            services.city_configure(name=city.city_name, region_code=city.city_code)
         for demo_org in city.organisations:
             org = (
                 existing_orgs.get(demo_org.uscc)
