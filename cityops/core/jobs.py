@@ -12,6 +12,7 @@ few times a second.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import traceback
 from collections.abc import Callable
@@ -163,9 +164,11 @@ def register_core() -> None:
                  read_only=True)
     def audit_export(job: Job, progress: Progress) -> dict:
         params = job.params or {}
+        dates = {k: dt.date.fromisoformat(params[k]) for k in ("since", "until") if params.get(k)}
         queryset = selectors.audit_entries_filtered(
             job.created_by,
             **{k: params.get(k, "") for k in ("actor", "action", "object_type", "object_id", "q")},
+            **dates,
         ).order_by("seq")
         name = f"audit-{job.pk}.csv"
         rows = services.audit_export_csv(

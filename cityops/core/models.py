@@ -55,7 +55,7 @@ class Organisation(models.Model):
         max_length=18,
         unique=True,
         validators=[validate_uscc],
-        help_text=_("统一社会信用代码, 18 characters (GB 32100)."),
+        help_text=_("Unified social credit code, 18 characters (GB 32100)."),
     )
     region_code = models.CharField(
         _("region code"),
@@ -151,7 +151,7 @@ class User(AbstractUser):
                 raise ValidationError(
                     {
                         "organisation": _(
-                            "A user with the role '%(role)s' must belong to a %(kind)s."
+                            "A user with the role '%(role)s' must belong to an organisation of kind '%(kind)s'."
                         )
                         % {
                             "role": Role(self.role).label,

@@ -184,8 +184,8 @@ def audit_verify(request):
 @roles_required(*ADMIN_AUDITOR)
 def audit_export(request):
     form = AuditFilterForm(request.POST)
-    params = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items()
-              if v and isinstance(v, str)}
+    # Dates as ISO strings: job parameters are JSON, and the export honours the date range.
+    params = {k: str(v) for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
     job = jobs.job_start(kind="audit.export", by=request.user, params=params)
     return redirect("core:job-detail", job.pk)
 

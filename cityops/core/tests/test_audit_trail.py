@@ -102,7 +102,7 @@ def test_verify_notices_the_newest_entries_removed(personas):
 def test_failed_change_leaves_no_audit_entry(personas):
     """The change and its entry are one transaction: a refused change leaves no trace."""
     before = (AuditEntry.objects.count(), Organisation.objects.count())
-    with pytest.raises(Exception), transaction.atomic():
+    with pytest.raises(RuntimeError), transaction.atomic():
         services.organisation_update(organisation=personas.health, by=personas.admin,
                                      short_name="改名")
         raise RuntimeError("rolled back after the save")

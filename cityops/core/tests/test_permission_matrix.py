@@ -115,8 +115,9 @@ def test_permission_matrix(name, client, personas, world, django_capture_on_comm
         if role != "anonymous":
             client.force_login(personas.by_role()[role])
         if body == "new_org":
-            from cityops.core import codes
             import random
+
+            from cityops.core import codes
 
             payload = {"kind": "supplier", "name": f"矩阵测试{role}有限公司",
                        "uscc": codes.uscc_generate(random.Random(role)), "region_code": "330106"}
