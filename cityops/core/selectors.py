@@ -99,7 +99,7 @@ def dashboard_my_organisation(user) -> dict:
         "caption": org.name,
         "items": [
             {"label": _("Unified social credit code"), "value": org.uscc, "mono": True},
-            {"label": _("Region"), "value": org.region_name},
+            {"label": _("Region"), "value": org.region_name, "text": True},
             {"label": _("Colleagues on the platform"), "value": colleagues},
         ],
         "url": reverse("core:organisation-detail", args=[org.pk]),

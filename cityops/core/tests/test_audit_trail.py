@@ -137,4 +137,7 @@ def test_audit_filter_with_dates_reversed_is_a_clear_error(client, personas):
     client.force_login(personas.auditor)
     response = client.get("/audit/", {"since": "2026-12-01", "until": "2026-11-01"})
     assert response.status_code == 400
-    assert "start date" in response.content.decode() or "开始" in response.content.decode()
+    assert "起始日期晚于截止日期" in response.content.decode()
+    client.cookies["django_language"] = "en"
+    response = client.get("/audit/", {"since": "2026-12-01", "until": "2026-11-01"})
+    assert "The start date is after the end date." in response.content.decode()
