@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import LAPTOP, WALL
+from .conftest import LAPTOP, WALL, _serve_vendor
 
 pytestmark = pytest.mark.browser
 
@@ -31,15 +31,33 @@ ALL_WIDGETS = {
     "core.recent_jobs",
 }
 WIDGETS = {
-    "platform_admin": {"core.city", "core.users_by_role", "core.suppliers_by_region",
-                       "core.activity", "core.recent_jobs"},
-    "department_officer": {"core.city", "core.my_organisation", "core.suppliers_by_region",
-                           "core.activity"},
-    "finance_officer": {"core.city", "core.my_organisation", "core.suppliers_by_region",
-                        "core.activity"},
+    "platform_admin": {
+        "core.city",
+        "core.users_by_role",
+        "core.suppliers_by_region",
+        "core.activity",
+        "core.recent_jobs",
+    },
+    "department_officer": {
+        "core.city",
+        "core.my_organisation",
+        "core.suppliers_by_region",
+        "core.activity",
+    },
+    "finance_officer": {
+        "core.city",
+        "core.my_organisation",
+        "core.suppliers_by_region",
+        "core.activity",
+    },
     "supplier": {"core.city", "core.my_organisation", "core.activity"},
-    "auditor": {"core.city", "core.users_by_role", "core.audit_actions", "core.activity",
-                "core.recent_jobs"},
+    "auditor": {
+        "core.city",
+        "core.users_by_role",
+        "core.audit_actions",
+        "core.activity",
+        "core.recent_jobs",
+    },
     "enterprise": {"core.city", "core.my_organisation"},
     "public": {"core.city"},
 }
@@ -102,16 +120,18 @@ def test_dashboard_per_role(role, personas, login, page, js_errors):
         expect(chart).to_have_attribute("data-rendered", "1")
         expect(chart.locator("canvas")).to_be_visible()
 
-    # My organisation: its unified social credit code.
+    # My organisation: its name and its unified social credit code, as written.
     if "core.my_organisation" in WIDGETS[role]:
-        expect(page.locator('[data-widget="core.my_organisation"]')).to_contain_text(
-            user.organisation.uscc
-        )
+        widget = page.locator('[data-widget="core.my_organisation"]')
+        expect(widget).to_contain_text(user.organisation.name)
+        expect(widget).to_contain_text(user.organisation.uscc)
 
     # Navigation: the role's links and no others; every link it shows opens for the role.
     links = _sidebar_links(page)
     assert LINKS[role] <= links, f"{role} misses {LINKS[role] - links}"
-    assert not (CORE_LINKS - LINKS[role]) & links, f"{role} sees {(CORE_LINKS - LINKS[role]) & links}"
+    assert not (CORE_LINKS - LINKS[role]) & links, (
+        f"{role} sees {(CORE_LINKS - LINKS[role]) & links}"
+    )
     for href in sorted(links):
         response = page.request.get(href)
         assert response.status == 200, f"{role}: {href} answered {response.status}"
@@ -119,7 +139,7 @@ def test_dashboard_per_role(role, personas, login, page, js_errors):
     assert js_errors == []
 
 
-def test_admin_sees_audit_trail_link_supplier_does_not(personas, login, page, context):
+def test_admin_sees_audit_trail_link_supplier_does_not(personas, login, page):
     login(personas.admin)
     expect(page.locator('nav.sidebar a[href="/audit/"]')).to_be_visible()
     page.locator("[data-testid=logout]").click()
@@ -128,16 +148,17 @@ def test_admin_sees_audit_trail_link_supplier_does_not(personas, login, page, co
     login(personas.supplier)
     expect(page.locator('nav.sidebar a[href="/audit/"]')).to_have_count(0)
     expect(page.locator('[data-widget="core.users_by_role"]')).to_have_count(0)
-    expect(page.locator('[data-widget="core.my_organisation"]')).to_contain_text(
-        personas.supplier_org.uscc
-    )
+    expect(page.locator('[data-widget="core.my_organisation"]')).to_be_visible()
 
 
 def test_switch_language(personas, login, page):
     login(personas.supplier)
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
 
-    page.locator("[data-testid=language-switch]").get_by_role("button", name="English").click()
+    # Each language is offered in its own name, so that a reader of English finds it.
+    switch = page.locator("[data-testid=language-switch]")
+    expect(switch.get_by_role("button", name="简体中文")).to_be_visible()
+    switch.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.locator("[data-testid=dashboard-title]")).to_contain_text("Dashboard")
@@ -145,9 +166,22 @@ def test_switch_language(personas, login, page):
         _role_label("supplier", "en")
     )
 
-    page.locator("[data-testid=language-switch]").get_by_role("button", name="简体中文").click()
+    expect(switch.get_by_role("button", name="English")).to_be_visible()
+    switch.get_by_role("button", name="简体中文").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(page.locator("[data-testid=dashboard]")).to_have_attribute("data-role", "supplier")
+
+
+def test_chinese_whatever_the_browser_language(browser, live_server, transactional_db):
+    """Pages speak Chinese by default, even to a browser that asks for English."""
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    context.route("**/static/vendor/**", _serve_vendor)
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    finally:
+        context.close()
 
 
 def test_logout(personas, login, page):
@@ -195,9 +229,7 @@ def test_auditor_verifies_the_chain(personas, login, page):
 
 
 def _root_font_px(page) -> float:
-    return float(
-        page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
-    )
+    return float(page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)"))
 
 
 def test_laptop_and_wall_screen(personas, login, page):
@@ -221,10 +253,12 @@ def test_laptop_and_wall_screen(personas, login, page):
 
 
 def test_organisation_filter_htmx(personas, login, page):
+    from cityops.core.models import Organisation
+
     login(personas.admin)
     page.goto("/organisations/")
     rows = page.locator("[data-testid=organisation-table] tbody tr")
-    expect(rows).to_have_count(8)
+    expect(rows).to_have_count(Organisation.objects.count())  # the admin sees all 8
 
     page.evaluate("window.__cityopsMarker = 'still here'")
     search = page.locator("form.filters input[name=q]")
