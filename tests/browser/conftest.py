@@ -8,11 +8,21 @@ import mimetypes
 import os
 from pathlib import Path
 
-# Playwright's sync API runs an asyncio loop in this thread; without this Django refuses ORM
-# calls from the test thread ("SynchronousOnlyOperation"). Standard workaround for tests.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+import pytest
 
-import pytest  # noqa: E402
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_orm_beside_playwright():
+    """Playwright's sync API runs an asyncio loop in this thread; without this Django refuses
+    ORM calls from the test thread ("SynchronousOnlyOperation"). Set only while browser tests
+    run, so that subprocesses started by other tests do not inherit it."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 CHROMIUM = os.environ.get("CITYOPS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

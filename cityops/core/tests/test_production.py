@@ -22,7 +22,8 @@ GUNICORN = str(BIN / "gunicorn")
 def base_env(var_dir: Path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items()
            if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG",
-                        "CITYOPS_PRODUCTION", "SECURE_SSL_REDIRECT", "HUEY_IMMEDIATE"}}
+                        "CITYOPS_PRODUCTION", "SECURE_SSL_REDIRECT", "HUEY_IMMEDIATE",
+                        "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(DJANGO_SETTINGS_MODULE="cityops.settings", CITYOPS_VAR_DIR=str(var_dir),
                PYTHONUNBUFFERED="1")
     env.update(extra)
