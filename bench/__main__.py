@@ -157,7 +157,7 @@ def bench_audit_verify(n: int = 100_000):
                       "object_repr": f"组织 {i}", "before": {"short_name": "旧"},
                       "after": {"short_name": "新"}, "prev_hash": prev}
             fields["hash"] = prev = audit.entry_hash(fields)
-            batch.append(AuditEntry(**fields))
+            batch.append(AuditEntry(**fields, day=timezone.localdate(now)))
             if len(batch) == 5000:
                 AuditEntry.objects.bulk_create(batch)
                 batch = []

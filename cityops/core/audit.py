@@ -75,7 +75,7 @@ def entry_hash(fields: dict) -> str:
 @dataclass(frozen=True)
 class ChainBreak:
     seq: int
-    reason: str  # "hash", "prev_hash", "gap", "head"
+    reason: str  # "hash", "prev_hash", "gap", "head", "day"
     detail: str
 
 
@@ -95,6 +95,7 @@ def verify_entries(
     *,
     head: tuple[int, str] | None,
     progress: Callable[[int], None] | None = None,
+    tz: dt.tzinfo | None = None,
 ) -> ChainReport:
     """Walk entries in sequence order and return the first break, if any."""
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
@@ -121,6 +122,14 @@ def verify_entries(
                 checked,
                 head[0] if head else 0,
                 ChainBreak(seq, "hash", f"entry #{seq} was changed after it was written"),
+            )
+        if tz is not None and "day" in fields and (
+            fields["created_at"].astimezone(tz).date() != fields["day"]
+        ):
+            return ChainReport(
+                checked,
+                head[0] if head else 0,
+                ChainBreak(seq, "day", f"entry #{seq} has a day that does not match its time"),
             )
         prev_hash = fields["hash"]
         expected_seq += 1
@@ -223,7 +232,7 @@ def record(
             "prev_hash": head.hash,
         }
         fields["hash"] = entry_hash(fields)
-        entry = AuditEntry.objects.create(**fields)
+        entry = AuditEntry.objects.create(**fields, day=timezone.localdate(fields["created_at"]))
         head.seq, head.hash = entry.seq, entry.hash
         head.save(update_fields=["seq", "hash"])
     return entry

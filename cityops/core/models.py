@@ -170,6 +170,9 @@ class AuditEntry(models.Model):
 
     seq = models.PositiveBigIntegerField(_("sequence"), unique=True)
     created_at = models.DateTimeField(_("time"), db_index=True)
+    # The local calendar day of created_at, for per-day charts without a per-row date
+    # function; derived, so not part of the hash (verify checks it agrees with created_at).
+    day = models.DateField(_("day"), db_index=True)
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True, db_index=True)
     actor_username = models.CharField(_("actor"), max_length=150, blank=True)
     actor_role = models.CharField(_("actor role"), max_length=30, blank=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from . import audit
 from .models import AuditEntry, AuditHead, City, Organisation, User
@@ -112,9 +113,10 @@ def user_record_password_change(*, user: User) -> None:
 
 def audit_verify(progress: Callable[[int], None] | None = None) -> audit.ChainReport:
     head = AuditHead.objects.filter(pk=1).values_list("seq", "hash").first()
-    fields = ("seq", "hash", *audit.HASHED_FIELDS)
+    fields = ("seq", "hash", "day", *audit.HASHED_FIELDS)
     entries = AuditEntry.objects.order_by("seq").values(*set(fields)).iterator(chunk_size=2000)
-    return audit.verify_entries(entries, head=head or (0, audit.GENESIS_HASH), progress=progress)
+    return audit.verify_entries(entries, head=head or (0, audit.GENESIS_HASH), progress=progress,
+                                tz=timezone.get_current_timezone())
 
 
 AUDIT_CSV_COLUMNS = ("seq", "created_at", "actor_username", "actor_role", "action",

@@ -141,3 +141,9 @@ def test_audit_filter_with_dates_reversed_is_a_clear_error(client, personas):
     client.cookies["django_language"] = "en"
     response = client.get("/audit/", {"since": "2026-12-01", "until": "2026-11-01"})
     assert "The start date is after the end date." in response.content.decode()
+
+
+def test_verify_notices_a_day_that_disagrees_with_the_time(personas):
+    _tamper("UPDATE core_auditentry SET day = '2001-01-01' WHERE seq = 3")
+    with pytest.raises(CommandError, match=r"#3 \(day\)"):
+        call_command("audit", "verify", "--no-progress")
