@@ -22,6 +22,30 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _clear_cache():
+    # DRF keeps the token endpoint's rate limit in the cache, which outlives a test.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_database_url() -> str:
+    """DATABASE_URL of the test database, for subprocesses (CLI, worker) that must see it."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+test_database_url.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture(autouse=True)
 def _reset_axes(db):
     from axes.models import AccessAttempt
 

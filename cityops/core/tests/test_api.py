@@ -5,7 +5,6 @@ import random
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -14,14 +13,6 @@ from cityops.core.models import AuditEntry, Organisation, User
 
 PASSWORD = "Correct-Horse-42"
 ORGS = "/api/v1/organisations/"
-
-
-@pytest.fixture(autouse=True)
-def _clear_throttle_cache():
-    # DRF keeps the token endpoint's rate limit in the cache, which outlives a test.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def login(client, username: str) -> None:

@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import translation
@@ -18,13 +17,6 @@ from cityops.core.roles import Role
 
 PASSWORD = "Correct-Horse-42"
 NEW_PASSWORD = "Quiet-Lantern-7931"
-
-
-@pytest.fixture(autouse=True)
-def _clear_throttle_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def login(client, username, password=PASSWORD, **extra):

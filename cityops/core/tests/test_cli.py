@@ -14,18 +14,10 @@ from django.db import connection
 
 from cityops.core.models import AuditEntry, City, Organisation, User
 from cityops.core.roles import Role
+from conftest import test_database_url
 
 CITYOPS = str(Path(sys.executable).parent / "cityops")
 
-def test_database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-test_database_url.__test__ = False  # a helper, not a test
 
 
 def run(args, tmp_path, *, database=True, timeout=60, **extra_env):

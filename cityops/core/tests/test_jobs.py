@@ -14,7 +14,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -22,6 +21,7 @@ from rest_framework.test import APIClient
 from cityops.core import jobs, services
 from cityops.core.models import AuditEntry, Job, JobStatus
 from cityops.core.roles import Role
+from conftest import test_database_url
 
 CITYOPS = str(Path(sys.executable).parent / "cityops")
 
@@ -341,15 +341,6 @@ def test_jobs_are_visible_to_their_creator_only(personas, run_jobs, test_handler
 # -- a real worker process ---------------------------------------------------------------
 
 
-def test_database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-test_database_url.__test__ = False  # a helper, not a test
 
 
 def subprocess_env(var_dir: Path, **extra) -> dict:
