@@ -70,7 +70,10 @@ def main() -> int:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     call_command("migrate", verbosity=0)
     results = []
-    for bench in (bench_demo_load, bench_audit_append, bench_audit_verify, bench_dashboard):
+    from bench.portfolio import bench_fiscal_projection
+
+    for bench in (bench_demo_load, bench_audit_append, bench_audit_verify, bench_dashboard,
+                  bench_fiscal_projection):
         print(f"… {bench.__name__}", file=sys.stderr, flush=True)
         results.extend(bench())
     out = HERE / "results.json"

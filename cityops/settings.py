@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "axes",
     "huey.contrib.djhuey",
     "cityops.core",
+    "cityops.portfolio",
     "cityops.demo",
 ]
 

@@ -6,12 +6,15 @@ from cityops.core import api as core_api
 from cityops.core import views as core_views
 from cityops.core.admin import admin_site
 from cityops.core.permissions import public_view
+from cityops.portfolio import api as portfolio_api
 
 router = DefaultRouter()
 router.register("organisations", core_api.OrganisationViewSet, basename="organisation")
 router.register("users", core_api.UserViewSet, basename="user")
 router.register("audit-entries", core_api.AuditEntryViewSet, basename="audit-entry")
 router.register("jobs", core_api.JobViewSet, basename="job")
+router.register("projects", portfolio_api.ProjectViewSet, basename="project")
+router.register("companies", portfolio_api.CompanyViewSet, basename="company")
 router.APIRootView.allowed_roles = core_api.ALL_ROLES
 
 # The schema and its docs are public: they describe the API, they expose no data.
@@ -28,10 +31,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin_site.urls),
     path("api/v1/auth/token/", core_api.ObtainToken.as_view(), name="api-token"),
+    path("api/v1/advisor/", portfolio_api.AdvisorView.as_view(), name="api-advisor"),
+    path("api/v1/fiscal/", portfolio_api.FiscalView.as_view(), name="api-fiscal"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", schema_view, name="api-schema"),
     path("api/docs/", docs_view, name="api-docs"),
     path("api/redoc/", redoc_view, name="api-redoc"),
+    path("portfolio/", include("cityops.portfolio.urls")),
     path("", include("cityops.core.urls")),
 ]
 

@@ -59,3 +59,12 @@ class RolePermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return user.role in getattr(view, "allowed_roles", ())
         return user.role in getattr(view, "write_roles", ()) and user.role not in READ_ONLY_ROLES
+
+
+class ComputationPermission(RolePermission):
+    """For endpoints whose POST computes an answer and changes nothing (an advisor, a
+    simulation): ``allowed_roles`` may call them, read-only roles included."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.role in view.allowed_roles)

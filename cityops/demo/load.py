@@ -22,6 +22,7 @@ class LoadReport:
     city: DemoCity
     organisations_created: int
     users_created: int
+    projects_created: int = 0
 
 
 @transaction.atomic
@@ -78,7 +79,39 @@ def demo_load(
             done += 1
             if progress:
                 progress(done, total)
-    return LoadReport(city, orgs_created, users_created)
+        projects_created = _load_portfolio(city, by_key)
+    return LoadReport(city, orgs_created, users_created, projects_created)
+
+
+def _load_portfolio(city: DemoCity, orgs: dict[str, Organisation]) -> int:
+    """Companies, projects and the budget projection; what exists is left alone."""
+    from cityops.portfolio import services as portfolio
+    from cityops.portfolio.models import BudgetAssumption, Company, Project
+
+    from . import portfolio as demo_portfolio
+
+    companies = {c.name: c for c in Company.objects.all()}
+    by_key = {}
+    for spec in demo_portfolio.COMPANIES:
+        fields = {k: v for k, v in spec.items() if k not in {"key", "shareholders"}}
+        company = companies.get(spec["name"]) or portfolio.company_save(
+            by=None, shareholders=spec["shareholders"], **fields)
+        by_key[spec["key"]] = company
+    if not BudgetAssumption.objects.exists():
+        portfolio.budget_set(by=None, **demo_portfolio.budget())
+    existing = set(Project.objects.values_list("code", flat=True))
+    created = 0
+    for spec in demo_portfolio.generate_portfolio(city):
+        if spec["code"] in existing:
+            continue
+        fields = dict(spec)
+        fields["department"] = orgs[spec["department"]]
+        fields["company"] = by_key[spec["company"]] if spec["company"] else None
+        portfolio.project_create(by=None, recheck=False, **fields)
+        created += 1
+    if created:
+        portfolio.portfolio_recheck()
+    return created
 
 
 # The logins printed by `make run` and `cityops demo logins`, one per role.

@@ -21,6 +21,15 @@ def expect(default, **per_role):
 ALL_200 = expect(200, anonymous=302)
 ADMIN_AUDITOR = expect(403, platform_admin=200, auditor=200, anonymous=302)
 API_ADMIN_AUDITOR = expect(403, platform_admin=200, auditor=200)
+PORTFOLIO_READ = expect(403, platform_admin=200, department_officer=200, finance_officer=200,
+                        auditor=200, anonymous=302)
+PORTFOLIO_EDIT = expect(403, platform_admin=200, department_officer=200, anonymous=302)
+PORTFOLIO_OWN = expect(403, platform_admin=200, department_officer=200, finance_officer=200,
+                       auditor=200, anonymous=302)
+COMPANY_READ = expect(403, platform_admin=200, finance_officer=200, auditor=200, anonymous=302)
+API_PORTFOLIO_READ = expect(403, platform_admin=200, department_officer=200,
+                            finance_officer=200, auditor=200)
+API_PORTFOLIO_OWN = API_PORTFOLIO_READ
 
 # name -> (method, path template, body, expected status per role)
 MATRIX = {
@@ -79,6 +88,42 @@ MATRIX = {
                       expect(403, platform_admin=201, auditor=201)),
     "job-detail": ("get", "/api/v1/jobs/{job}/", None,
                    expect(404, platform_admin=200, auditor=200, anonymous=403)),
+    # -- portfolio: admin, auditors and finance read all projects; departments their own;
+    # suppliers, enterprises and the public none. The project below is the health department's.
+    "portfolio:project-list": ("get", "/portfolio/", None, PORTFOLIO_READ),
+    "portfolio:project-export": ("get", "/portfolio/export.xlsx", None, PORTFOLIO_READ),
+    "portfolio:project-import": ("get", "/portfolio/import/", None, PORTFOLIO_EDIT),
+    "portfolio:project-create": ("get", "/portfolio/new/", None, PORTFOLIO_EDIT),
+    "portfolio:project-detail": ("get", "/portfolio/{project}/", None, PORTFOLIO_OWN),
+    "portfolio:project-edit": ("get", "/portfolio/{project}/edit/", None,
+                               expect(403, platform_admin=200, department_officer=200,
+                                      anonymous=302)),
+    "portfolio:advisor": ("get", "/portfolio/advisor/", None, PORTFOLIO_READ),
+    "portfolio:fiscal": ("get", "/portfolio/fiscal/", None, PORTFOLIO_READ),
+    "portfolio:fiscal-budget": ("post", "/portfolio/fiscal/budget/",
+                                {"year": 2030, "expenditure_wan": "30000000"},
+                                expect(403, platform_admin=302, finance_officer=302,
+                                       anonymous=302)),
+    "portfolio:company-list": ("get", "/portfolio/companies/", None, COMPANY_READ),
+    "portfolio:company-detail": ("get", "/portfolio/companies/{company}/", None, COMPANY_READ),
+    "project-list": ("get", "/api/v1/projects/", None, API_PORTFOLIO_READ),
+    "project-list:post": ("post", "/api/v1/projects/", "new_project",
+                          expect(403, platform_admin=201, department_officer=201)),
+    "project-detail": ("get", "/api/v1/projects/{project}/", None, API_PORTFOLIO_OWN),
+    "project-detail:patch": ("patch", "/api/v1/projects/{project}/", {"name": "改名项目"},
+                             expect(403, platform_admin=200, department_officer=200)),
+    "project-compliance": ("get", "/api/v1/projects/{project}/compliance/", None,
+                           API_PORTFOLIO_OWN),
+    "company-list": ("get", "/api/v1/companies/", None,
+                     expect(403, platform_admin=200, finance_officer=200, auditor=200)),
+    "company-detail": ("get", "/api/v1/companies/{company}/", None,
+                       expect(403, platform_admin=200, finance_officer=200, auditor=200)),
+    "api-advisor": ("post", "/api/v1/advisor/", "advisor_input",
+                    expect(403, platform_admin=200, department_officer=200,
+                           finance_officer=200, auditor=200)),
+    "api-fiscal": ("get", "/api/v1/fiscal/", None,
+                   expect(403, platform_admin=200, department_officer=200,
+                          finance_officer=200, auditor=200)),
 }
 
 
@@ -89,7 +134,19 @@ def world(personas, django_capture_on_commit_callbacks, tmp_path, settings):
         job = jobs.job_start(kind="audit.export", by=personas.auditor)
     job.refresh_from_db()
     assert job.status == "succeeded", job.message
+    from cityops.portfolio import services as portfolio
+
+    project = portfolio.project_create(by=personas.dept, **project_fields(personas.health))
+    company = portfolio.company_save(
+        by=personas.admin, kind="joint", name="矩阵联合公司", region_code="330100",
+        registered_capital_wan="1000",
+        shareholders=[{"party_name": "甲", "party_kind": "soe", "amount_wan": "600",
+                       "share": "0.6"},
+                      {"party_name": "乙", "party_kind": "private", "amount_wan": "400",
+                       "share": "0.4"}])
     return {
+        "project": project.pk,
+        "company": company.pk,
         "bureau": personas.bureau.pk,
         "admin_user": personas.admin.pk,
         "seq": AuditEntry.objects.order_by("seq").first().seq,
@@ -97,11 +154,31 @@ def world(personas, django_capture_on_commit_callbacks, tmp_path, settings):
     }
 
 
+ADVISOR_INPUT = {"investment_wan": 5000, "construction_share": 0.3, "demand_stability": 0.6,
+                 "public_good": 0.8, "user_payment_share": 0.1, "security_sensitivity": 0.5,
+                 "local_soe_capacity": 0.5, "supplier_market_maturity": 0.7,
+                 "fiscal_room": 0.5, "operation_horizon_years": 3}
+
+
+def project_fields(department):
+    import datetime as dt
+
+    return {"code": "M-001", "name": "矩阵测试项目", "department": department,
+            "region_code": "330100", "operation_model": "purchase",
+            "operation_objects": "system", "investment_subject": "government_enterprise",
+            "return_mechanism": "government_pay", "start_date": dt.date(2026, 1, 1),
+            "end_date": dt.date(2026, 12, 31), "total_investment_wan": "300",
+            "contract_term_years": "1"}
+
+
 def _request(client, method, path, body):
     if method == "get":
         return client.get(path)
     if path.startswith("/api/"):
-        return getattr(client, method)(path, body or {}, content_type="application/json")
+        import json
+
+        return getattr(client, method)(path, json.dumps(body or {}, default=str),
+                                       content_type="application/json")
     return getattr(client, method)(path, body or {})
 
 
@@ -114,7 +191,14 @@ def test_permission_matrix(name, client, personas, world, django_capture_on_comm
         client.logout()
         if role != "anonymous":
             client.force_login(personas.by_role()[role])
-        if body == "new_org":
+        if body == "new_project":
+            payload = {**project_fields(personas.health), "code": f"M-{role}",
+                       "department": personas.health.pk, "operation_objects": ["system"]}
+            if role == "platform_admin":
+                payload["department"] = personas.transport.pk
+        elif body == "advisor_input":
+            payload = ADVISOR_INPUT
+        elif body == "new_org":
             import random
 
             from cityops.core import codes
@@ -142,7 +226,7 @@ def _named_patterns(resolver=None, prefix=""):
 
 def test_every_url_is_in_the_matrix():
     """A new URL must be added to MATRIX: someone has to decide who may use it."""
-    covered = {name.split(":post")[0].split(":patch")[0] for name in MATRIX}
+    covered = {name.removesuffix(":post").removesuffix(":patch") for name in MATRIX}
     missing = []
     for name, _pattern in _named_patterns():
         if name.startswith("admin:") and name != "admin:index":

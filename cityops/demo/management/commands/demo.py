@@ -29,7 +29,7 @@ class Command(BaseCommand):
                 report = demo_load(seed=seed, progress=progress)
             self.stdout.write(
                 f"{report.city.city_name}: {report.organisations_created} organisations and "
-                f"{report.users_created} users created "
+                f"{report.users_created} users and {report.projects_created} projects created "
                 f"({len(report.city.organisations)} and {len(report.city.users)} in the demo city)."
             )
         self.print_logins()
