@@ -222,8 +222,28 @@ def advisor_fields(values: dict | None = None) -> list[dict]:
 
 
 def advisor_input(data) -> dict:
-    """Form values as the advisor's plain input (strings parsed by the engine's validation)."""
-    return {name: data.get(name) for name in ADVISOR_DEFAULTS if data.get(name) not in (None, "")}
+    """Form values as the advisor's plain input: the engine takes numbers (a string only for
+    the investment), so numeric strings are parsed here; anything unparseable is passed on as
+    it is and the engine's validation names the field."""
+    out = {}
+    for name in ADVISOR_DEFAULTS:
+        raw = data.get(name)
+        if raw in (None, ""):
+            continue
+        out[name] = _advisor_number(name, raw)
+    return out
+
+
+def _advisor_number(name: str, raw):
+    if name == "investment_wan" or not isinstance(raw, str):
+        return raw
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        return raw
+    if name == "operation_horizon_years":
+        return int(value) if value.is_integer() else value
+    return value
 
 
 @cache
