@@ -18,6 +18,9 @@ CITY_REGION = "330100"
 BUDGET_BASE_YEAR = 2025
 BUDGET_BASE_WAN = Decimal("26000000")
 BUDGET_GROWTH = Decimal("0.03")
+# The city's PPP liabilities outside the smart-city portfolio (roads, water, sponge city, ...),
+# as a share of the budget, from the finance bureau's PPP ledger: typical of a Zhejiang city.
+OTHER_PPP_SHARE = Decimal("0.0445")
 
 COMPANIES = [
     {"key": "platform", "kind": "platform", "name": "杭州数智城市运营集团有限公司",
@@ -249,4 +252,4 @@ def generate_portfolio(city: DemoCity) -> list[dict]:
 
 def budget() -> dict:
     return {"base_year": BUDGET_BASE_YEAR, "base_expenditure_wan": BUDGET_BASE_WAN,
-            "growth_rate": BUDGET_GROWTH}
+            "growth_rate": BUDGET_GROWTH, "other_ppp_share": OTHER_PPP_SHARE}

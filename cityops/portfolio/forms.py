@@ -17,7 +17,9 @@ class ProjectForm(forms.ModelForm):
 
     class Meta:
         model = Project
-        exclude = ["compliance_outcome"]
+        # Every field a person enters; compliance_outcome is computed.
+        fields = [f.name for f in Project._meta.concrete_fields
+                  if f.editable and f.name not in {"id", "compliance_outcome"}]
         widgets = {
             "approval_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -80,6 +82,10 @@ class BudgetAssumptionForm(forms.Form):
         max_digits=16, decimal_places=2)
     growth_rate = forms.DecimalField(label=_("yearly growth rate"), min_value=-0.5,
                                      max_value=1, max_digits=5, decimal_places=4)
+    other_ppp_share = forms.DecimalField(
+        label=_("other PPP liabilities as a share of the budget"), min_value=0, max_value=1,
+        max_digits=5, decimal_places=4, required=False,
+        help_text=_("PPP projects of the city outside this portfolio (from the PPP ledger)."))
 
 
 class BudgetYearForm(forms.Form):
@@ -87,3 +93,6 @@ class BudgetYearForm(forms.Form):
     expenditure_wan = forms.DecimalField(
         label=_("general public budget expenditure (10k yuan)"), min_value=0.01,
         max_digits=16, decimal_places=2)
+    other_ppp_liabilities_wan = forms.DecimalField(
+        label=_("other PPP liabilities (10k yuan)"), min_value=0, max_digits=16,
+        decimal_places=2, required=False)

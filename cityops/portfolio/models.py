@@ -282,6 +282,11 @@ class BudgetYear(models.Model):
                                           max_digits=16, decimal_places=2,
                                           validators=[MinValueValidator(Decimal("0.01")),
                                                       MaxValueValidator(MAX_AMOUNT_WAN)])
+    # PPP liabilities of the jurisdiction outside this portfolio (roads, water, ...), from the
+    # finance bureau's PPP ledger: the red line is on all PPP spending. Empty: use the share.
+    other_ppp_liabilities_wan = models.DecimalField(
+        _("other PPP liabilities (10k yuan)"), max_digits=16, decimal_places=2, null=True,
+        blank=True, validators=amount_validators)
 
     class Meta:
         verbose_name = _("budget year")
@@ -304,6 +309,10 @@ class BudgetAssumption(models.Model):
     growth_rate = models.DecimalField(_("yearly growth rate"), max_digits=5, decimal_places=4,
                                       validators=[MinValueValidator(Decimal("-0.5")),
                                                   MaxValueValidator(Decimal("1"))])
+    other_ppp_share = models.DecimalField(
+        _("other PPP liabilities as a share of the budget"), max_digits=5, decimal_places=4,
+        default=Decimal(0), validators=share_validators,
+        help_text=_("PPP projects outside this portfolio, for years without an entered figure."))
 
     class Meta:
         verbose_name = _("budget assumption")

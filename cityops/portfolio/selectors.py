@@ -11,8 +11,6 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-
-
 from . import choices
 from .domain import fiscal
 from .domain.facts import PortfolioContext
@@ -70,7 +68,25 @@ def portfolio_projection(projects=None, *, whole_life: bool = False
         first = min(min(i.build_start_year for i in inputs), start)
         last = max(max(i.first_operation_year + i.subsidy_years for i in inputs), start + years)
         start, years = first, last - first
-    return fiscal.project_portfolio(inputs, budget, start_year=start, years=years)
+    return fiscal.project_portfolio(inputs, budget, start_year=start, years=years,
+                                    other_liabilities_wan=other_ppp_liabilities(
+                                        budget, range(start, start + years)))
+
+
+def other_ppp_liabilities(budget: fiscal.BudgetProjection, years: range) -> dict[int, Decimal]:
+    """The jurisdiction's PPP liabilities outside the portfolio: entered per year, else the
+    assumption's share of that year's budget."""
+    entered = dict(BudgetYear.objects.exclude(other_ppp_liabilities_wan=None)
+                   .values_list("year", "other_ppp_liabilities_wan"))
+    assumption = BudgetAssumption.objects.first()
+    share = assumption.other_ppp_share if assumption else Decimal(0)
+    result = {}
+    for year in years:
+        if year in entered:
+            result[year] = entered[year]
+        elif share and budget.covers(year):
+            result[year] = (budget.expenditure(year) * share).quantize(Decimal("0.01"))
+    return result
 
 
 def committed_projects():
@@ -154,13 +170,18 @@ def fiscal_page(user) -> dict:
         "budget_years": BudgetYear.objects.all(),
         "assumption_initial": {"base_year": assumption.base_year,
                                "base_expenditure_wan": assumption.base_expenditure_wan,
-                               "growth_rate": assumption.growth_rate} if assumption else {},
+                               "growth_rate": assumption.growth_rate,
+                               "other_ppp_share": assumption.other_ppp_share}
+        if assumption else {},
     }
     projection = portfolio_projection()
     context["budget_ready"] = projection is not None
     if projection is None:
         return context
+    other = other_ppp_liabilities(projection.budget, projection.years)
     rows = [{"year": r.year, "budget": r.budget_wan, "total": r.total_wan,
+             "other": other.get(r.year, Decimal(0)),
+             "portfolio": r.total_wan - other.get(r.year, Decimal(0)),
              "share": (r.share or 0) * 100, "government_pay_share":
                  (r.government_pay_share or 0) * 100} for r in projection.rows]
     peak = max(rows, key=lambda r: r["share"])

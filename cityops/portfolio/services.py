@@ -158,19 +158,24 @@ def company_save(*, by: User | None, company: Company | None = None,
 
 @transaction.atomic
 def budget_set(*, by: User | None, years: dict[int, Decimal] | None = None,
+               other_ppp: dict[int, Decimal | None] | None = None,
                base_year: int | None = None, base_expenditure_wan: Decimal | None = None,
-               growth_rate: Decimal | None = None) -> None:
-    """Finance (or the admin) enters the general public budget expenditure projection."""
+               growth_rate: Decimal | None = None, other_ppp_share: Decimal | None = None) -> None:
+    """Finance (or the admin) enters the general public budget expenditure projection and the
+    jurisdiction's PPP liabilities outside the portfolio."""
     if by is not None and by.role not in (Role.FINANCE_OFFICER, Role.PLATFORM_ADMIN):
         raise PermissionDenied
     for year, amount in (years or {}).items():
         row = BudgetYear.objects.filter(year=year).first() or BudgetYear(year=year)
         row.expenditure_wan = amount
+        if other_ppp and year in other_ppp:
+            row.other_ppp_liabilities_wan = other_ppp[year]
         row.full_clean()
         row.save()
     if base_year is not None:
         row = BudgetAssumption.objects.first() or BudgetAssumption()
         row.base_year, row.base_expenditure_wan, row.growth_rate = (
             base_year, base_expenditure_wan, growth_rate)
+        row.other_ppp_share = other_ppp_share or Decimal(0)
         row.full_clean()
         row.save()

@@ -191,8 +191,9 @@ def fiscal_budget(request):
     else:
         form = BudgetYearForm(request.POST)
         if form.is_valid():
-            services.budget_set(by=request.user, years={
-                form.cleaned_data["year"]: form.cleaned_data["expenditure_wan"]})
+            year = form.cleaned_data["year"]
+            services.budget_set(by=request.user, years={year: form.cleaned_data["expenditure_wan"]},
+                                other_ppp={year: form.cleaned_data["other_ppp_liabilities_wan"]})
     if not form.is_valid():
         context = selectors.fiscal_page(request.user)
         context.update(assumption_form=form if "base_year" in request.POST else

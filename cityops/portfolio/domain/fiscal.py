@@ -449,7 +449,12 @@ class PortfolioProjection:
     """Yearly PPP liabilities of a portfolio against the budget (see `project_portfolio`)."""
 
     def __init__(
-        self, years: range, budget: BudgetProjection, plans: list[_Plan], cells: list[list[int]]
+        self,
+        years: range,
+        budget: BudgetProjection,
+        plans: list[_Plan],
+        cells: list[list[int]],
+        other_cents: list[int] | None = None,
     ):
         self.years = years
         self.budget = budget
@@ -458,6 +463,10 @@ class PortfolioProjection:
         width = len(years)
         gp_cells = [c for plan, c in zip(plans, cells, strict=True) if plan.inputs.government_pay]
         total = [sum(column) for column in zip(*cells, strict=True)] if cells else [0] * width
+        # PPP liabilities outside this portfolio (the rest of the jurisdiction's PPP projects)
+        # count toward the lines too: the 10% red line is on all PPP spending.
+        self._other = list(other_cents) if other_cents is not None else [0] * width
+        total = [t + o for t, o in zip(total, self._other, strict=True)]
         government = (
             [sum(column) for column in zip(*gp_cells, strict=True)] if gp_cells else [0] * width
         )
@@ -534,12 +543,19 @@ class PortfolioProjection:
 
 
 def project_portfolio(
-    projects: Iterable[FiscalInputs], budget: BudgetProjection, *, start_year: int, years: int = 30
+    projects: Iterable[FiscalInputs],
+    budget: BudgetProjection,
+    *,
+    start_year: int,
+    years: int = 30,
+    other_liabilities_wan: Mapping[int, Decimal] | None = None,
 ) -> PortfolioProjection:
     """The portfolio's PPP liabilities for ``years`` calendar years from ``start_year``.
 
     Exactly the Decimal path's figures (`project_liabilities`), summed; 2,000 projects × 30
-    years take a few tens of milliseconds.
+    years take a few tens of milliseconds. ``other_liabilities_wan`` (万元 by year) are the
+    jurisdiction's PPP liabilities outside this portfolio; they count in the total (not in the
+    government-pay-only figure, whose make-up is unknown).
     """
     if isinstance(years, bool) or not isinstance(years, int) or years < 1:
         raise FiscalInputError("years", "The window must be at least one year.", "预测期至少一年。")
@@ -553,7 +569,18 @@ def project_portfolio(
             )
         seen.add(code)
     cells = [plan.cells(start_year, years) for plan in plans]
-    return PortfolioProjection(range(start_year, start_year + years), budget, plans, cells)
+    other = None
+    if other_liabilities_wan:
+        other = []
+        for year in range(start_year, start_year + years):
+            amount = _number(other_liabilities_wan.get(year, ZERO), "other_liabilities_wan",
+                             f"other PPP liabilities of {year}", f"{year} 年其他 PPP 支出责任")
+            if amount < 0:
+                raise FiscalInputError("other_liabilities_wan",
+                                       f"Other PPP liabilities of {year} must not be negative.",
+                                       f"{year} 年其他 PPP 支出责任不能为负数。")
+            other.append(_cents(amount))
+    return PortfolioProjection(range(start_year, start_year + years), budget, plans, cells, other)
 
 
 def _pct(share: Decimal | None) -> float | None:

@@ -498,3 +498,27 @@ def test_budget_growth_path_too_far_from_the_base_year():
     with pytest.raises(FiscalInputError) as err:
         budget.expenditure(2225)  # 2^200 × 10^6: beyond 34 digits
     assert err.value.field == "base_year"
+
+
+def test_other_ppp_liabilities_count_toward_the_lines_but_not_government_pay():
+    """The red line is on all the jurisdiction's PPP spending, not only this portfolio's."""
+    from decimal import Decimal as D
+
+    from cityops.portfolio.domain import fiscal as f
+
+    budget = f.BudgetProjection(by_year_wan={2030: D("1000000"), 2031: D("1000000")})
+    alone = f.project_portfolio([], budget, start_year=2030, years=2)
+    assert alone.first_breach(D("0.05")) is None
+    with_other = f.project_portfolio([], budget, start_year=2030, years=2,
+                                     other_liabilities_wan={2031: D("50000.01")})
+    assert with_other.row(2031).total_wan == D("50000.01")
+    assert with_other.row(2031).government_pay_wan == D("0.00")
+    assert with_other.first_breach(D("0.05")) == 2031  # 5.000001% > 5%
+    assert with_other.first_breach(D("0.05"), government_pay_only=True) is None
+    try:
+        f.project_portfolio([], budget, start_year=2030, years=2,
+                            other_liabilities_wan={2030: D("-1")})
+    except f.FiscalInputError as exc:
+        assert exc.field == "other_liabilities_wan"
+    else:
+        raise AssertionError("negative other liabilities accepted")
