@@ -16,8 +16,11 @@ PROJECTS = "/portfolio/"
 FISCAL = "/portfolio/fiscal/"
 
 # The inputs the test moves on the advisor form (the rest keep their defaults).
-ENGINEERING_HEAVY = {"construction_share": "0.9", "investment_wan": "300000",
-                     "operation_horizon_years": "3"}
+ENGINEERING_HEAVY = {
+    "construction_share": "0.9",
+    "investment_wan": "300000",
+    "operation_horizon_years": "3",
+}
 
 
 def _advise(values: dict):
@@ -31,10 +34,11 @@ def _advise(values: dict):
 
 
 def _zh(text) -> str:
+    """A msgid (or lazy translation) as the Chinese page shows it."""
     from django.utils import translation
 
     with translation.override("zh-hans"):
-        return str(text)
+        return translation.gettext(str(text)) if isinstance(text, str) else str(text)
 
 
 def _open_from_nav(page, href):
@@ -77,7 +81,8 @@ def test_advisor_ranks_without_reload_and_names_bad_fields(personas, login, page
     expect(rows).to_have_count(7)
     expect(rows.first).to_have_attribute("data-model", "epc")
     assert rows.evaluate_all("rs => rs.map(r => r.dataset.model)") == [
-        a.model.value for a in expected.ranking]
+        a.model.value for a in expected.ranking
+    ]
     epc = advice.locator('tr[data-model="epc"]')
     expect(epc.locator("li.risk")).to_contain_text([gap_zh])
     expect(epc).to_contain_text("建运")
@@ -137,16 +142,26 @@ def purchase_project(personas):
     from cityops.portfolio import services
 
     return services.project_create(
-        by=None, code="BUY-2Y", name="健康档案数据治理服务", department=personas.health,
-        region_code="330100", operation_model="purchase", operation_objects="data",
-        investment_subject="government_enterprise", return_mechanism="government_pay",
-        approval_date=dt.date(2024, 1, 10), start_date=dt.date(2024, 3, 1),
-        end_date=dt.date(2026, 2, 28), total_investment_wan=Decimal("480"),
-        contract_term_years=Decimal("2"))
+        by=None,
+        code="BUY-2Y",
+        name="健康档案数据治理服务",
+        department=personas.health,
+        region_code="330100",
+        operation_model="purchase",
+        operation_objects="data",
+        investment_subject="government_enterprise",
+        return_mechanism="government_pay",
+        approval_date=dt.date(2024, 1, 10),
+        start_date=dt.date(2024, 3, 1),
+        end_date=dt.date(2026, 2, 28),
+        total_investment_wan=Decimal("480"),
+        contract_term_years=Decimal("2"),
+    )
 
 
-def test_compliance_panel_fails_then_passes_after_edit(purchase_project, personas, login, page,
-                                                       js_errors):
+def test_compliance_panel_fails_then_passes_after_edit(
+    purchase_project, personas, login, page, js_errors
+):
     from cityops.portfolio.choices import Outcome
 
     assert purchase_project.compliance_outcome == "fail"
@@ -159,7 +174,7 @@ def test_compliance_panel_fails_then_passes_after_edit(purchase_project, persona
     panel = page.locator("[data-testid=compliance-panel]")
     term = panel.locator('tr[data-rule="purchase.term"]')
     expect(term).to_have_attribute("data-outcome", "fail")
-    expect(term).to_contain_text("102号令")
+    expect(term).to_contain_text("财政部令第102号")  # the rule's source (rules.yaml)
     expect(term).to_contain_text("2 年")
     badge = panel.locator("[data-testid=compliance-outcome]")
     expect(badge).to_have_class(re.compile(r"\boutcome-fail\b"))
@@ -167,7 +182,9 @@ def test_compliance_panel_fails_then_passes_after_edit(purchase_project, persona
     expect(badge).to_have_text(fail_zh)
 
     # Shorten the contract to one year: the panel is re-checked on save.
-    page.get_by_role("link", name=_zh("Edit"), exact=True).click()
+    edit = page.locator(f'a[href="/portfolio/{purchase_project.pk}/edit/"]')
+    expect(edit).to_have_text(_zh("Edit"))
+    edit.click()
     form = page.locator("[data-testid=project-form]")
     form.locator("input[name=contract_term_years]").fill("1")
     form.locator("button[type=submit]").click()
@@ -176,7 +193,8 @@ def test_compliance_panel_fails_then_passes_after_edit(purchase_project, persona
     expect(term).to_have_attribute("data-outcome", "pass")
     expect(page.locator("[data-testid=compliance-panel] tr[data-outcome=fail]")).to_have_count(0)
     expect(page.locator("[data-testid=compliance-outcome]")).not_to_have_class(
-        re.compile(r"\boutcome-fail\b"))
+        re.compile(r"\boutcome-fail\b")
+    )
     assert js_errors == []
 
 

@@ -202,7 +202,7 @@ def test_demo_load_twice_creates_nothing_the_second_time(db):
     call_command("demo", "load", "--no-progress", stdout=second)
     assert (Organisation.objects.count(), User.objects.count(),
             AuditEntry.objects.count()) == (orgs, users, entries)
-    assert "0 organisations and 0 users created" in second.getvalue()
+    assert "0 organisations and 0 users and 0 projects created" in second.getvalue()
 
     # The demo logins work with the published password.
     from cityops.demo.load import DEMO_LOGINS, DEMO_PASSWORD

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from rest_framework.test import APIClient
 
 from cityops.core.models import AuditEntry
-from cityops.portfolio import services
+from cityops.portfolio import selectors, services
 from cityops.portfolio.models import Company, ComplianceFinding, Project, Shareholder
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -129,6 +129,28 @@ def project_form_data(project: Project, **overrides) -> dict:
     fields["other_income"] = project.other_income_list
     fields.update(overrides)
     return form_data(fields)
+
+
+def build_fiscal_portfolio(personas):
+    """A flat budget of 100亿 (1,000,000 万元) a year; a small government-pay PPP in operation;
+    and a planned government-pay PPP whose own subsidy is 6% of the budget.
+
+    The planned one: 600,000 万元 paid back over 10 years with no profit and no discounting
+    (rates 0), so its subsidy is 600,000 / 10 = 60,000 万元 = 6% a year from its first year of
+    operation (start Y+1, one year's build: Y+2), and nothing before (no equity, no supporting
+    inputs). With the operating PPP's ~0.3% on top, the total passes 5% first in Y+2 and never
+    reaches 10%."""
+    year = selectors.window_start()
+    services.budget_set(by=personas.finance, base_year=year,
+                        base_expenditure_wan=Decimal("1000000"), growth_rate=Decimal("0"))
+    operating = create(personas.dept, ppp_fields(personas.health))
+    planned = create(personas.dept, ppp_fields(
+        personas.health, code="PPP-PLAN", name="智慧医养结合 PPP（规划中）", phase="plan",
+        approval_date=None, start_date=dt.date(year + 1, 1, 1),
+        end_date=dt.date(year + 11, 12, 31), total_investment_wan=Decimal("600000"),
+        build_years=1, operation_years=10, reasonable_profit_rate=Decimal("0"),
+        discount_rate=Decimal("0")))
+    return year, operating, planned
 
 
 # -- clients -----------------------------------------------------------------------------
