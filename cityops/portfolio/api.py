@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -198,7 +199,8 @@ class FiscalView(APIView):
 
         projection = selectors.portfolio_projection()
         if projection is None:
-            return Response({"detail": "no budget projection", "years": []})
+            return Response({"detail": _("No budget projection has been entered yet."),
+                             "years": []})
         data = fiscal.to_chart(projection)
         data["first_breach_10"] = projection.first_breach(selectors.RED_LINE)
         data["first_breach_5"] = projection.first_breach(selectors.GOVERNMENT_PAY_LINE)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -128,6 +129,22 @@ def _cell(column: str, value, departments: dict[str, Organisation]):
     return str(value).strip()
 
 
+def _stored(name: str, value):
+    """A number as the database keeps it (785 -> 785.00), so that the audit trail does not
+    record a re-imported figure as a change."""
+    field = Project._meta.get_field(name)
+    if isinstance(value, Decimal) and isinstance(field, models.DecimalField):
+        try:
+            return value.quantize(Decimal(1).scaleb(-field.decimal_places))
+        except InvalidOperation:
+            return value  # too large: full_clean names the field
+    return value
+
+
+def _values(project: Project) -> dict:
+    return {f.attname: f.value_from_object(project) for f in Project._meta.concrete_fields}
+
+
 def project_import_xlsx(*, data: bytes, by: User | None) -> ImportReport:
     """Create or update projects (matched by code) from an .xlsx file, all or nothing."""
     from . import services
@@ -135,7 +152,8 @@ def project_import_xlsx(*, data: bytes, by: User | None) -> ImportReport:
     report = ImportReport()
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except (InvalidFileException, KeyError, OSError, ValueError, IndexError):
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError,
+            IndexError):
         report.errors.append((0, "file", _("This is not a readable .xlsx file.")))
         return report
     rows = sheet.iter_rows(values_only=True)
@@ -185,6 +203,8 @@ def project_import_xlsx(*, data: bytes, by: User | None) -> ImportReport:
                 pk=project.pk).exists():
             report.errors.append((number, "code", _("You may not change this project.")))
             continue
+        # A row that changes nothing is not an update (an export re-imported as it was).
+        before = None if is_new else _values(project)
         for name, value in fields.items():
             if value is None and name not in REQUIRED:
                 field = Project._meta.get_field(name)
@@ -192,7 +212,7 @@ def project_import_xlsx(*, data: bytes, by: User | None) -> ImportReport:
                     value = field.get_default()
                 elif not field.null:
                     value = ""
-            setattr(project, name, value)
+            setattr(project, name, _stored(name, value))
         try:
             project.full_clean()
         except ValidationError as exc:
@@ -204,6 +224,8 @@ def project_import_xlsx(*, data: bytes, by: User | None) -> ImportReport:
                 project.department_id != by.organisation_id):
             report.errors.append((number, "department",
                                   _("You may import projects of your own department only.")))
+            continue
+        if before is not None and _values(project) == before:
             continue
         planned.append((project, is_new))
     if report.errors:

@@ -253,7 +253,7 @@ class ComplianceFinding(models.Model):
     message_en = models.TextField()
     message_zh = models.TextField()
     source = models.CharField(_("source"), max_length=200)
-    article = models.CharField(_("article"), max_length=60, blank=True)
+    article = models.CharField(_("article"), max_length=200, blank=True)
     regime = models.CharField(_("regime"), max_length=30, blank=True)
     checked_at = models.DateTimeField(_("checked at"), auto_now=True)
 

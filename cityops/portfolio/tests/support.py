@@ -132,7 +132,8 @@ def project_form_data(project: Project, **overrides) -> dict:
 
 
 def build_fiscal_portfolio(personas):
-    """A flat budget of 100亿 (1,000,000 万元) a year; a small government-pay PPP in operation;
+    """Y is this year. A flat budget of 100亿 (1,000,000 万元) a year; a small government-pay
+    PPP in operation (20,000 万元, its third year of operation in Y);
     and a planned government-pay PPP whose own subsidy is 6% of the budget.
 
     The planned one: 600,000 万元 paid back over 10 years with no profit and no discounting
@@ -143,7 +144,9 @@ def build_fiscal_portfolio(personas):
     year = selectors.window_start()
     services.budget_set(by=personas.finance, base_year=year,
                         base_expenditure_wan=Decimal("1000000"), growth_rate=Decimal("0"))
-    operating = create(personas.dept, ppp_fields(personas.health))
+    # in operation since Y-2 (built Y-4 to Y-3), subsidised until Y+7
+    operating = create(personas.dept, ppp_fields(
+        personas.health, start_date=dt.date(year - 4, 7, 1), end_date=dt.date(year + 8, 6, 30)))
     planned = create(personas.dept, ppp_fields(
         personas.health, code="PPP-PLAN", name="智慧医养结合 PPP（规划中）", phase="plan",
         approval_date=None, start_date=dt.date(year + 1, 1, 1),
@@ -195,10 +198,10 @@ IMPORT_HEADER = ["code", "name", "department", "region_code", "phase", "operatio
                  "approval_date", "build_years", "operation_years"]
 
 
-def import_row(department, code: str, **overrides) -> list:
+def import_row(org, code: str, /, **overrides) -> list:
     """One row of IMPORT_HEADER: a one-year purchase of services, fine as it is."""
     values = {
-        "code": code, "name": f"导入项目 {code}", "department": department.name,
+        "code": code, "name": f"导入项目 {code}", "department": org.name,
         "region_code": REGION, "phase": "build", "operation_model": "purchase",
         "ppp_subtype": None, "operation_objects": "system,data",
         "investment_subject": "government_enterprise", "return_mechanism": "government_pay",

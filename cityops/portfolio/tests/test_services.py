@@ -398,6 +398,19 @@ def test_one_platform_company_passes_until_a_second_is_recorded_and_rechecked(pe
     assert Project.objects.get(pk=project.pk).compliance_outcome == "fail"
 
 
+def test_every_rules_citation_fits_the_finding_columns():
+    """PostgreSQL refuses a value longer than its column (SQLite does not): a rule whose source
+    or article is too long would make every save of a project it applies to fail."""
+    from cityops.portfolio.domain import compliance
+    from cityops.portfolio.models import ComplianceFinding
+
+    limits = {f.name: f.max_length for f in ComplianceFinding._meta.fields if f.max_length}
+    for rule in compliance.load_rules():
+        for name in ("rule_id", "title_en", "title_zh", "source", "article", "regime"):
+            value = getattr(rule, "id" if name == "rule_id" else name) or ""
+            assert len(str(value)) <= limits[name], (rule.id, name, len(str(value)))
+
+
 # -- the budget and the fiscal projection ------------------------------------------------
 
 
@@ -406,7 +419,8 @@ def test_budget_growth_path_and_known_year_drive_the_projection(personas):
     services.budget_set(by=personas.finance, base_year=year,
                         base_expenditure_wan=Decimal("1000000"), growth_rate=Decimal("0.10"),
                         years={year + 1: Decimal("2000000")})
-    create(personas.dept, ppp_fields(personas.health))
+    create(personas.dept, ppp_fields(personas.health, start_date=dt.date(year - 3, 1, 1),
+                                     end_date=dt.date(year + 9, 12, 31)))
     projection = selectors.portfolio_projection()
     assert projection.row(year).budget_wan == Decimal("1000000")
     assert projection.row(year + 1).budget_wan == Decimal("2000000")  # the known year wins
