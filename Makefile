@@ -65,7 +65,7 @@ bench: install
 	.venv/bin/python -m bench
 
 messages: install
-	cd cityops && ../$(CITYOPS) makemessages -l zh_Hans -l en --no-obsolete --no-location
+	cd cityops && ../$(CITYOPS) makemessages -l zh_Hans -l en --no-obsolete --no-location --ignore '*/tests/*'
 	cd cityops && ../$(CITYOPS) compilemessages -v0
 
 lint: install
