@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from . import jobs, selectors, services
 from .dashboards import widgets_for
 from .forms import AuditFilterForm, OrganisationFilterForm, OrganisationForm
+from .htmx import is_htmx
 from .models import Job, Organisation, User
 from .permissions import public_view, roles_required
 from .roles import ALL_ROLES, Role
@@ -24,9 +25,6 @@ from .scoping import access_object
 ADMIN_AUDITOR = (Role.PLATFORM_ADMIN, Role.AUDITOR)
 WITH_ORGANISATION = tuple(ALL_ROLES - {Role.PUBLIC})
 
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @public_view
@@ -87,7 +85,7 @@ def organisation_list(request):
             qs = qs.filter(Q(name__icontains=data["q"]) | Q(uscc__icontains=data["q"]))
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "may_create": request.user.role == Role.PLATFORM_ADMIN}
-    template = "core/_organisation_table.html" if _is_htmx(request) else "core/organisation_list.html"
+    template = "core/_organisation_table.html" if is_htmx(request) else "core/organisation_list.html"
     return render(request, template, context)
 
 
@@ -160,7 +158,7 @@ def audit_list(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "choices": selectors.audit_filter_choices(),
                "querystring": request.GET.urlencode()}
-    template = "core/_audit_table.html" if _is_htmx(request) else "core/audit_list.html"
+    template = "core/_audit_table.html" if is_htmx(request) else "core/audit_list.html"
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, template, context, status=status)
 
@@ -203,7 +201,7 @@ def job_list(request):
 @roles_required(*ALL_ROLES)
 def job_detail(request, pk):
     job = access_object(Job.objects, request.user, pk)
-    template = "core/_job_status.html" if _is_htmx(request) else "core/job_detail.html"
+    template = "core/_job_status.html" if is_htmx(request) else "core/job_detail.html"
     return render(request, template, {"job": job, "title": selectors.job_title(job.kind)})
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cityops.core import jobs
+from cityops.core.htmx import is_htmx
 from cityops.core.permissions import roles_required
 from cityops.core.roles import Role
 from cityops.core.scoping import access_object
@@ -33,9 +34,6 @@ READERS = (Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER, Role.FINANCE_OFFICER, R
 EDITORS = (Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER)
 FISCAL_EDITORS = (Role.FINANCE_OFFICER, Role.PLATFORM_ADMIN)
 
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _filtered(request):
@@ -63,7 +61,7 @@ def project_list(request):
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "may_create": request.user.role in EDITORS,
                "totals": selectors.project_totals(qs)}
-    template = "portfolio/_project_table.html" if _is_htmx(request) else "portfolio/project_list.html"
+    template = "portfolio/_project_table.html" if is_htmx(request) else "portfolio/project_list.html"
     return render(request, template, context)
 
 
@@ -165,7 +163,7 @@ def advisor_wizard(request):
             result = {"display": selectors.advice_display(advice)}
     context = {"values": values, "result": result, "errors": errors,
                "fields": selectors.advisor_fields(values), "cases": selectors.case_library()}
-    template = "portfolio/_advice.html" if _is_htmx(request) else "portfolio/advisor.html"
+    template = "portfolio/_advice.html" if is_htmx(request) else "portfolio/advisor.html"
     return render(request, template, context, status=400 if errors else 200)
 
 
