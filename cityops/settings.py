@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "cityops.core",
     "cityops.portfolio",
+    "cityops.demand",
+    "cityops.procurement",
     "cityops.demo",
 ]
 
@@ -249,3 +251,7 @@ LOGGING = {
 
 # Shown in the UI header; the demo city's name when it is loaded.
 CITYOPS_CITY_NAME = os.environ.get("CITYOPS_CITY_NAME", _("Demo city"))
+# OCDS: the publisher's registered ocid prefix (https://standard.open-contracting.org/1.1/en/
+# schema/identifiers/); the default is the standard's own example prefix.
+OCDS_PREFIX = os.environ.get("CITYOPS_OCDS_PREFIX", "ocds-213czf")
+OCDS_PUBLISHER = os.environ.get("CITYOPS_OCDS_PUBLISHER", "CityOps")

@@ -6,7 +6,9 @@ from cityops.core import api as core_api
 from cityops.core import views as core_views
 from cityops.core.admin import admin_site
 from cityops.core.permissions import public_view
+from cityops.demand import api as demand_api
 from cityops.portfolio import api as portfolio_api
+from cityops.procurement import api as procurement_api
 
 router = DefaultRouter()
 router.register("organisations", core_api.OrganisationViewSet, basename="organisation")
@@ -15,6 +17,14 @@ router.register("audit-entries", core_api.AuditEntryViewSet, basename="audit-ent
 router.register("jobs", core_api.JobViewSet, basename="job")
 router.register("projects", portfolio_api.ProjectViewSet, basename="project")
 router.register("companies", portfolio_api.CompanyViewSet, basename="company")
+router.register("needs", demand_api.NeedViewSet, basename="need")
+router.register("duplicates", demand_api.DuplicateViewSet, basename="duplicate")
+router.register("supplier-profiles", demand_api.SupplierProfileViewSet,
+                basename="supplier-profile")
+router.register("procurements", procurement_api.ProcurementViewSet, basename="procurement")
+router.register("bids", procurement_api.BidViewSet, basename="bid")
+router.register("challenges", procurement_api.ChallengeViewSet, basename="challenge")
+router.register("contracts", procurement_api.ContractViewSet, basename="contract")
 router.APIRootView.allowed_roles = core_api.ALL_ROLES
 
 # The schema and its docs are public: they describe the API, they expose no data.
@@ -33,11 +43,17 @@ urlpatterns = [
     path("api/v1/auth/token/", core_api.ObtainToken.as_view(), name="api-token"),
     path("api/v1/advisor/", portfolio_api.AdvisorView.as_view(), name="api-advisor"),
     path("api/v1/fiscal/", portfolio_api.FiscalView.as_view(), name="api-fiscal"),
+    path("api/v1/ocds/releases/", procurement_api.OcdsPackageView.as_view(),
+         name="api-ocds-package"),
+    path("api/v1/ocds/records/<str:ocid>/", procurement_api.OcdsRecordView.as_view(),
+         name="api-ocds-record"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", schema_view, name="api-schema"),
     path("api/docs/", docs_view, name="api-docs"),
     path("api/redoc/", redoc_view, name="api-redoc"),
     path("portfolio/", include("cityops.portfolio.urls")),
+    path("demand/", include("cityops.demand.urls")),
+    path("procurement/", include("cityops.procurement.urls")),
     path("", include("cityops.core.urls")),
 ]
 

@@ -59,7 +59,12 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     modules = modules_for(user) if user is not None else []
     city = City.current()
-    return {"nav_modules": modules,
+    unread = 0
+    if user is not None and getattr(user, "is_authenticated", False):
+        from .models import Notification
+
+        unread = Notification.objects.for_user(user).unread().count()
+    return {"nav_modules": modules, "unread_notifications": unread,
             "city_name": city.name if city else settings.CITYOPS_CITY_NAME}
 
 

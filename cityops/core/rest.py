@@ -10,6 +10,15 @@ from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .workflow import TransitionRefused
+
+
+class StateConflict(exceptions.APIException):
+    """An action the object's current state does not allow (a state machine refusal)."""
+
+    status_code = 409
+    default_code = "transition_refused"
+
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
@@ -24,6 +33,8 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, TransitionRefused):
+        exc = StateConflict(str(exc))
     elif isinstance(exc, exceptions.ParseError):
         exc = exceptions.ParseError(
             _("The request body is not valid JSON: %(error)s") % {"error": exc.detail}

@@ -151,3 +151,45 @@ def exports_dir() -> Path:
 def _acting(by: User | None):
     # With no explicit actor, keep the one the caller set (request, CLI, job).
     return audit.acting_as(by) if by is not None else contextlib.nullcontext()
+
+
+def notify(*, recipients, kind: str, title: str, body: str = "", url: str = "",
+           key: str, severity: str = "info") -> int:
+    """Send one in-platform notification to each recipient, at most once per ``key``.
+
+    Returns how many were new. Callers pass a key naming the object and the occasion (e.g.
+    ``contract-expiry:HT-2026-0007:30d``) so that a job run twice does not repeat itself.
+    """
+    from .models import Notification
+
+    created = 0
+    for user in recipients:
+        _, new = Notification.objects.get_or_create(
+            recipient=user, key=key[:200],
+            defaults={"kind": kind, "title": title[:200], "body": body, "url": url[:300],
+                      "severity": severity},
+        )
+        created += new
+    return created
+
+
+def notification_mark_read(*, user: User, ids=None) -> int:
+    from .models import Notification
+
+    qs = Notification.objects.for_user(user).unread()
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())
+
+
+def users_of(organisation_id: int | None, roles=None):
+    """The active users of an organisation (optionally of some roles): whom to notify."""
+    qs = User.objects.filter(is_active=True)
+    qs = qs.filter(organisation_id=organisation_id) if organisation_id else qs.none()
+    if roles:
+        qs = qs.filter(role__in=list(roles))
+    return qs
+
+
+def users_with_role(*roles):
+    return User.objects.filter(is_active=True, role__in=list(roles))

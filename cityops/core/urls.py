@@ -14,6 +14,7 @@ urlpatterns = [
     path("audit/verify/", views.audit_verify, name="audit-verify"),
     path("audit/export/", views.audit_export, name="audit-export"),
     path("audit/<int:seq>/", views.audit_detail, name="audit-detail"),
+    path("notifications/", views.notification_list, name="notification-list"),
     path("jobs/", views.job_list, name="job-list"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job-detail"),
     path("jobs/<uuid:pk>/download/", views.job_download, name="job-download"),

@@ -220,3 +220,19 @@ def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
 
 
+
+
+# -- notifications ------------------------------------------------------------------------
+
+
+@roles_required(*ALL_ROLES)
+def notification_list(request):
+    from .models import Notification
+
+    qs = Notification.objects.for_user(request.user)
+    if request.method == "POST":
+        ids = request.POST.getlist("id") or None
+        services.notification_mark_read(user=request.user, ids=ids)
+        return redirect("core:notification-list")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "core/notifications.html", {"page": page})
