@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "cityops.portfolio",
     "cityops.demand",
     "cityops.procurement",
+    "cityops.performance",
+    "cityops.policy",
     "cityops.demo",
 ]
 

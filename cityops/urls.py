@@ -7,6 +7,7 @@ from cityops.core import views as core_views
 from cityops.core.admin import admin_site
 from cityops.core.permissions import public_view
 from cityops.demand import api as demand_api
+from cityops.performance import api as performance_api
 from cityops.portfolio import api as portfolio_api
 from cityops.procurement import api as procurement_api
 
@@ -25,6 +26,10 @@ router.register("procurements", procurement_api.ProcurementViewSet, basename="pr
 router.register("bids", procurement_api.BidViewSet, basename="bid")
 router.register("challenges", procurement_api.ChallengeViewSet, basename="challenge")
 router.register("contracts", procurement_api.ContractViewSet, basename="contract")
+router.register("measurements", performance_api.MeasurementViewSet, basename="measurement")
+router.register("assessments", performance_api.AssessmentViewSet, basename="assessment")
+router.register("period-payments", performance_api.PeriodPaymentViewSet,
+                basename="period-payment")
 router.APIRootView.allowed_roles = core_api.ALL_ROLES
 
 # The schema and its docs are public: they describe the API, they expose no data.
@@ -54,6 +59,7 @@ urlpatterns = [
     path("portfolio/", include("cityops.portfolio.urls")),
     path("demand/", include("cityops.demand.urls")),
     path("procurement/", include("cityops.procurement.urls")),
+    path("performance/", include("cityops.performance.urls")),
     path("", include("cityops.core.urls")),
 ]
 

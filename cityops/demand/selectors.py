@@ -163,9 +163,9 @@ def match_as_dict(row: dict) -> dict:
     m = row["match"]
     return {
         "supplier": row["supplier_id"], "name": row["name"],
-        "score": round(float(m.score), 2), "passed": bool(m.passed),
-        "matched_terms": list(getattr(m, "matched_terms", ()) or ()),
-        "matched_tags": list(getattr(m, "matched_tags", ()) or ()),
+        "score": round(float(m.score), 2), "passed": bool(m.eligible),
+        "matched_terms": [t.term for t in m.matched_terms],
+        "matched_tags": list(m.matched_tags),
         "requirements": [{"code": r.code, "passed": r.passed, "message_zh": r.message_zh,
                           "message_en": r.message_en} for r in m.requirements],
     }

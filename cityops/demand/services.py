@@ -229,7 +229,7 @@ def duplicates_detect(*, need: Need | None = None, at: dt.datetime | None = None
     created = 0
     now = _now(at)
     for pair in pairs:
-        a, b = sorted((int(pair.a), int(pair.b)))
+        a, b = sorted((int(pair.a.id), int(pair.b.id)))
         if need is not None and need.pk not in (a, b):
             continue
         _, new = DuplicateFlag.objects.get_or_create(

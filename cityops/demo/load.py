@@ -23,6 +23,8 @@ class LoadReport:
     organisations_created: int
     users_created: int
     projects_created: int = 0
+    needs_created: int = 0
+    contracts_created: int = 0
 
 
 @transaction.atomic
@@ -80,7 +82,11 @@ def demo_load(
             if progress:
                 progress(done, total)
         projects_created = _load_portfolio(city, by_key)
-    return LoadReport(city, orgs_created, users_created, projects_created)
+        from .contracting import load_contracting
+
+        contracting = load_contracting(city, by_key)
+    return LoadReport(city, orgs_created, users_created, projects_created,
+                      contracting["needs"], contracting["contracts"])
 
 
 def _load_portfolio(city: DemoCity, orgs: dict[str, Organisation]) -> int:

@@ -161,11 +161,14 @@ def procurement_publish(*, procurement: Procurement, by: User | None, bid_deadli
 
 
 @transaction.atomic
-def bid_submit(*, procurement: Procurement, by: User, price_wan: Decimal, proposal: str = "",
-               at: dt.datetime | None = None) -> Bid:
-    """A supplier's bid (one per supplier; re-submitting before the deadline replaces it)."""
-    if by.role != Role.SUPPLIER:
+def bid_submit(*, procurement: Procurement, by: User | None, price_wan: Decimal,
+               proposal: str = "", at: dt.datetime | None = None,
+               supplier: Organisation | None = None) -> Bid:
+    """A supplier's bid (one per supplier; re-submitting before the deadline replaces it).
+    ``supplier`` is for the system (imports, the demo) acting without a supplier's login."""
+    if by is not None and by.role != Role.SUPPLIER:
         raise PermissionDenied
+    supplier_id = by.organisation_id if by is not None else supplier.pk
     p = _lock(procurement)
     now = _now(at)
     if p.status != ProcurementStatus.TENDERING:
@@ -179,8 +182,8 @@ def bid_submit(*, procurement: Procurement, by: User, price_wan: Decimal, propos
     price = Decimal(price_wan)
     if price <= 0:
         raise ValidationError({"price_wan": _("The price must be greater than zero.")})
-    bid = Bid.objects.filter(procurement=p, supplier_id=by.organisation_id).first() or Bid(
-        procurement=p, supplier_id=by.organisation_id)
+    bid = Bid.objects.filter(procurement=p, supplier_id=supplier_id).first() or Bid(
+        procurement=p, supplier_id=supplier_id)
     bid.price_wan = price
     bid.proposal = proposal
     bid.submitted_by = by
@@ -438,6 +441,9 @@ def contract_sign(*, contract: Contract, by: User | None,
             for need in p.needs.filter(status=NeedStatus.IN_PROCUREMENT):
                 demand_services.need_fulfil(need=need, by=by, at=at)
     _schedule_payments(c)
+    from cityops.performance import services as performance
+
+    performance.contract_kpis_default(contract=c)  # the six core indicators, to adjust
     core_services.notify(
         recipients=core_services.users_of(c.supplier_id, [Role.SUPPLIER]),
         kind="contract.signed", title=_("Contract %(code)s signed") % {"code": c.code},
