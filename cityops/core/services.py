@@ -164,7 +164,7 @@ def notify(*, recipients, kind: str, title: str, body: str = "", url: str = "",
 
     created = 0
     for user in recipients:
-        _, new = Notification.objects.get_or_create(
+        _note, new = Notification.objects.get_or_create(
             recipient=user, key=key[:200],
             defaults={"kind": kind, "title": title[:200], "body": body, "url": url[:300],
                       "severity": severity},

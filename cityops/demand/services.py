@@ -232,7 +232,7 @@ def duplicates_detect(*, need: Need | None = None, at: dt.datetime | None = None
         a, b = sorted((int(pair.a.id), int(pair.b.id)))
         if need is not None and need.pk not in (a, b):
             continue
-        _, new = DuplicateFlag.objects.get_or_create(
+        _flag, new = DuplicateFlag.objects.get_or_create(
             need_a_id=a, need_b_id=b,
             defaults={"similarity": Decimal(str(round(pair.similarity, 4))),
                       "shared_terms": "、".join(pair.shared_terms)[:300], "detected_at": now})

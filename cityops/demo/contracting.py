@@ -32,6 +32,16 @@ CRITERIA = [
 ]
 
 
+# The Haidian government-cloud purchases of cases.yaml (haidian-gov-cloud-2020), filed here by
+# the data bureau: they go the whole way to a contract, as they did in Haidian.
+HAIDIAN = ("政务云平台购买服务", "政务云平台网络安全监测服务", "等级保护测评（10个二级系统）",
+           "备份云服务")
+
+
+def _haidian(title: str) -> bool:
+    return any(title.startswith(h) for h in HAIDIAN)
+
+
 def _at(day: dt.date, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=TZ)
 
@@ -128,7 +138,8 @@ def _load_needs_and_processes(city: DemoCity, orgs: dict[str, Organisation]) -> 
     # Drafts: the newest few needs are still being written.
     in_review = []
     for i, (need, t) in enumerate(needs):
-        if t.filed_on > DEMO_TODAY - dt.timedelta(days=6) or i % 29 == 7:
+        if not _haidian(t.title) and (t.filed_on > DEMO_TODAY - dt.timedelta(days=6)
+                                      or i % 29 == 7):
             continue  # still a draft
         officer = _officer(users, t.department)
         speed = _speed(t.filed_on)
@@ -149,6 +160,8 @@ def _load_needs_and_processes(city: DemoCity, orgs: dict[str, Organisation]) -> 
         if n % 2 == 1 or flag.need_a_id in merged_away or flag.need_b_id in merged_away:
             continue  # half stay open for the bureau to decide in the demo
         keep, other = Need.objects.get(pk=flag.need_a_id), Need.objects.get(pk=flag.need_b_id)
+        if _haidian(other.title):
+            keep, other = other, keep
         if keep.status != NeedStatus.SUBMITTED or other.status != NeedStatus.SUBMITTED:
             continue
         day = max(keep.submitted_at, other.submitted_at) + dt.timedelta(days=2)
@@ -163,22 +176,30 @@ def _load_needs_and_processes(city: DemoCity, orgs: dict[str, Organisation]) -> 
         need.refresh_from_db()
         if need.status != NeedStatus.SUBMITTED:
             continue
-        if i % 17 == 5:
+        if i % 17 == 5 and not _haidian(need.title):
             demand.need_return(need=need, by=admin, at=_at(review_day),
                                comment="请补充数据接口清单和验收指标的量化值")
             continue
         demand.need_approve(need=need, by=admin, at=_at(review_day), comment="同意")
         to_procure.append((need, t, review_day))
 
+    stages = ["tendering", "evaluation", "awarded", "tendering", "planning"]
     for i, (need, t, review_day) in enumerate(to_procure):
-        if i % 11 == 3:
+        if i % 11 == 3 and not _haidian(need.title):
             continue  # approved, waiting for its procurement plan
+        stop = None
+        if i % 10 == 7 and not _haidian(need.title):
+            # A slow department: its process is still under way today, at a given stage.
+            stop = stages[(i // 10) % len(stages)]
+            review_day = max(review_day, DEMO_TODAY - dt.timedelta(days=45))
         counts["procurements"] += 1
-        counts["contracts"] += _run_process(need, t, review_day, i, rng, orgs, users, admin)
+        counts["contracts"] += _run_process(need, t, review_day, i, rng, orgs, users, admin,
+                                            stop=stop)
     return counts
 
 
-def _run_process(need, t, review_day, i, rng: random.Random, orgs, users, admin) -> int:
+def _run_process(need, t, review_day, i, rng: random.Random, orgs, users, admin,
+                 stop: str | None = None) -> int:
     """Plan → notice → bids → evaluation → award → standstill → contract, until DEMO_TODAY."""
     from cityops.demand.facts import need_text, supplier_capabilities
     from cityops.demand.matching.rank import rank_suppliers
@@ -190,7 +211,7 @@ def _run_process(need, t, review_day, i, rng: random.Random, orgs, users, admin)
     def day_after(base: dt.date, lo: float, hi: float) -> dt.date:
         return base + dt.timedelta(days=max(1, round(rng.uniform(lo, hi) * speed)))
 
-    planned = day_after(review_day, 5, 20)
+    planned = day_after(review_day, 5, 20) if stop is None else review_day + dt.timedelta(days=2)
     if planned > DEMO_TODAY:
         return 0
     method, justification = _method(need.budget_wan)
@@ -199,15 +220,27 @@ def _run_process(need, t, review_day, i, rng: random.Random, orgs, users, admin)
         description=need.description[:500], category="services", method=method,
         justifications=justification, evaluation_method="comprehensive",
         price_weight=Decimal("0.30"), criteria=CRITERIA, budget_year=planned.year)
-    published = day_after(planned, 3, 12)
+    if any(f["severity"] == "block" for f in p.findings):
+        # The rule check refused the method (e.g. splitting below the tender threshold): the
+        # officer does what it says and tenders publicly.
+        p = proc.procurement_update(procurement=p, by=officer, method="public_tender",
+                                    justifications="")
+        if any(f["severity"] == "block" for f in p.findings):
+            return 0
+        method = "public_tender"
+    if stop == "planning":
+        return 0
+    published = day_after(planned, 3, 12) if stop is None else planned + dt.timedelta(days=2)
     if published > DEMO_TODAY:
         return 0
     deadline = published + dt.timedelta(days=20 if method == "public_tender" else 10)
+    if stop == "tendering":
+        deadline = max(deadline, DEMO_TODAY + dt.timedelta(days=9))
     p = proc.procurement_publish(procurement=p, by=officer, at=_at(published),
                                  bid_deadline=_at(deadline, 9),
                                  notice=f"{need.department.name}就“{need.title}”进行采购，"
                                         f"欢迎符合条件的供应商参加。")
-    if i % 23 == 9:
+    if i % 23 == 9 and not _haidian(need.title):
         proc.procurement_cancel(procurement=p, by=officer, at=_at(published + dt.timedelta(days=3)),
                                 reason="需求部门机构调整，采购需求发生重大变化")
         return 0
@@ -233,7 +266,7 @@ def _run_process(need, t, review_day, i, rng: random.Random, orgs, users, admin)
         proc.bid_score(bid=bid, by=officer, technical_scores={
             c["key"]: round(rng.uniform(62, 96), 1) for c in CRITERIA})
     awarded = deadline + dt.timedelta(days=max(1, round(3 * speed)))
-    if awarded > DEMO_TODAY:
+    if awarded > DEMO_TODAY or stop == "evaluation":
         proc.procurement_evaluate(procurement=p, by=officer)
         return 0
     award = proc.procurement_award(procurement=p, by=officer, at=_at(awarded))
@@ -248,7 +281,7 @@ def _run_process(need, t, review_day, i, rng: random.Random, orgs, users, admin)
                               at=_at(awarded + dt.timedelta(days=5)))
     signed = awarded + dt.timedelta(days=p.standstill_days + max(1, round(rng.uniform(2, 10)
                                                                           * speed)))
-    if signed > DEMO_TODAY:
+    if signed > DEMO_TODAY or stop == "awarded":
         return 0
     start = signed + dt.timedelta(days=1)
     end = dt.date(start.year + 1, start.month, start.day) - dt.timedelta(days=1) \
@@ -287,6 +320,15 @@ def _run_process(need, t, review_day, i, rng: random.Random, orgs, users, admin)
         paid_on = accepted_on + dt.timedelta(days=rng.randint(5, 20))
         if pay and paid_on <= DEMO_TODAY:
             proc.payment_mark_paid(payment=pay, by=finance, on=paid_on)
+    if i % 8 == 2:
+        proc.contract_amend(contract=c, by=officer, at=_at(start + dt.timedelta(days=90)),
+                            amount_wan=(c.amount_wan * Decimal("1.06")).quantize(Decimal("0.01")),
+                            reason="新增两个区县接入点，服务量增加（补充协议）")
+    if end < DEMO_TODAY:
+        if c.renewals_max:
+            new = proc.contract_renew(contract=c, by=officer, at=_at(end - dt.timedelta(days=20)))
+            proc.contract_sign(contract=new, by=officer, at=_at(end - dt.timedelta(days=10)))
+        proc.contract_close(contract=c, by=officer, at=_at(end + dt.timedelta(days=1)))
     return 1
 
 

@@ -4,6 +4,9 @@ The matrix is the specification; `test_every_url_is_in_the_matrix` makes a new U
 someone decides who may use it.
 """
 
+import importlib
+import importlib.util
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -127,6 +130,21 @@ MATRIX = {
 }
 
 
+# Each module's own rows live beside its tests (cityops/<app>/tests/matrix.py): a ``MATRIX``
+# dict like the one above (a body may be a callable ``body(role, personas, world) -> dict``)
+# and ``world(personas, world) -> dict`` creating the objects its paths name.
+APP_MATRICES = ("demand", "procurement", "performance", "policy")
+_WORLD_BUILDERS = []
+for _app in APP_MATRICES:
+    if importlib.util.find_spec(f"cityops.{_app}.tests.matrix") is None:
+        continue
+    _module = importlib.import_module(f"cityops.{_app}.tests.matrix")
+    _clash = set(_module.MATRIX) & set(MATRIX)
+    assert not _clash, f"{_app} redefines matrix rows {_clash}"
+    MATRIX.update(_module.MATRIX)
+    _WORLD_BUILDERS.append(_module.world)
+
+
 @pytest.fixture
 def world(personas, django_capture_on_commit_callbacks, tmp_path, settings):
     settings.EXPORTS_DIR = tmp_path
@@ -144,7 +162,7 @@ def world(personas, django_capture_on_commit_callbacks, tmp_path, settings):
                        "share": "0.6"},
                       {"party_name": "乙", "party_kind": "private", "amount_wan": "400",
                        "share": "0.4"}])
-    return {
+    result = {
         "project": project.pk,
         "company": company.pk,
         "bureau": personas.bureau.pk,
@@ -152,6 +170,9 @@ def world(personas, django_capture_on_commit_callbacks, tmp_path, settings):
         "seq": AuditEntry.objects.order_by("seq").first().seq,
         "job": job.pk,
     }
+    for build in _WORLD_BUILDERS:
+        result.update(build(personas, result))
+    return result
 
 
 ADVISOR_INPUT = {"investment_wan": 5000, "construction_share": 0.3, "demand_stability": 0.6,
@@ -205,6 +226,8 @@ def test_permission_matrix(name, client, personas, world, django_capture_on_comm
 
             payload = {"kind": "supplier", "name": f"矩阵测试{role}有限公司",
                        "uscc": codes.uscc_generate(random.Random(role)), "region_code": "330106"}
+        elif callable(body):
+            payload = body(role, personas, world)
         else:
             payload = body
         with django_capture_on_commit_callbacks(execute=True):
