@@ -70,11 +70,21 @@ def main() -> int:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     call_command("migrate", verbosity=0)
     results = []
+    import importlib
+
     from bench.portfolio import bench_fiscal_projection
 
-    for bench in (bench_demo_load, bench_audit_append, bench_audit_verify, bench_dashboard,
-                  bench_fiscal_projection):
-        print(f"… {bench.__name__}", file=sys.stderr, flush=True)
+    benches = [bench_demo_load, bench_audit_append, bench_audit_verify, bench_dashboard,
+               bench_fiscal_projection]
+    # Each module's own benchmarks: bench/<module>.py with rows() -> list of result rows.
+    for module in ("demand", "ocds", "performance", "policy"):
+        try:
+            benches.append(importlib.import_module(f"bench.{module}").rows)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bench.{module}":
+                raise
+    for bench in benches:
+        print(f"… {bench.__module__}.{bench.__name__}", file=sys.stderr, flush=True)
         results.extend(bench())
     out = HERE / "results.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

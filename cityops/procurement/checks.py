@@ -160,7 +160,7 @@ def validate_bids(p: Procurement) -> None:
     """At closing: mark bids over the ceiling or late as invalid, with the reason."""
     config = _config(p)
     for b in p.bids.select_related("supplier"):
-        exclusions = scoring._exclusions(config, _bid_facts(b))
+        exclusions = scoring.exclusions(config, _bid_facts(b))
         b.valid = not exclusions
         b.invalid_reason = "；".join(
             (e.reason_en if _english() else e.reason_zh) for e in exclusions)[:300]
@@ -255,14 +255,15 @@ def contract_findings(c: Contract, items=(), milestones=()) -> list[dict]:
     return localised(findings)
 
 
-def amendment_findings(c: Contract, *, original_amount: Decimal) -> list[dict]:
+def amendment_findings(c: Contract, *, original_amount: Decimal, amount_before: Decimal,
+                       end_before: dt.date, reason: str) -> list[dict]:
+    """Findings against an amendment: ``c`` carries the new amount and end date; the
+    original (signed) amount is what the 10% cap of 政府采购法 art. 49 is measured against."""
     facts = contract_facts(c)
     facts = contract_rules.ContractFacts(**{**facts.__dict__, "amount_wan": original_amount})
-    last = c.amendments.order_by("-at").first()
     amendment = contract_rules.AmendmentFacts(
-        reason="(stated)", amount_before_wan=last.amount_after if last else original_amount,
-        amount_after_wan=c.amount_wan, end_before=last.end_after if last else c.end_on,
-        end_after=c.end_on)
+        reason=reason, amount_before_wan=amount_before, amount_after_wan=c.amount_wan,
+        end_before=end_before, end_after=c.end_on)
     try:
         return localised([finding_dict(f) for f in
                           contract_rules.check_amendment(facts, amendment)])

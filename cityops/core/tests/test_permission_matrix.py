@@ -5,7 +5,6 @@ someone decides who may use it.
 """
 
 import importlib
-import importlib.util
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -136,9 +135,12 @@ MATRIX = {
 APP_MATRICES = ("demand", "procurement", "performance", "policy")
 _WORLD_BUILDERS = []
 for _app in APP_MATRICES:
-    if importlib.util.find_spec(f"cityops.{_app}.tests.matrix") is None:
-        continue
-    _module = importlib.import_module(f"cityops.{_app}.tests.matrix")
+    try:
+        _module = importlib.import_module(f"cityops.{_app}.tests.matrix")
+    except ModuleNotFoundError as _exc:
+        if _exc.name in (f"cityops.{_app}.tests", f"cityops.{_app}.tests.matrix"):
+            continue  # no rows yet: test_every_url_is_in_the_matrix names the missing URLs
+        raise
     _clash = set(_module.MATRIX) & set(MATRIX)
     assert not _clash, f"{_app} redefines matrix rows {_clash}"
     MATRIX.update(_module.MATRIX)

@@ -238,7 +238,9 @@ def check_purchase_term(
         if renewals
         else ""
     )
-    if term > general:
+    # A 1-year contract renewed into a longer whole is a longer term in substance: the four
+    # conditions apply to the total (the same reading as procurement/domain/contracts.py).
+    if total > general:
         missing = [(en, zh) for attr, en, zh in _PURCHASE_CONDITIONS if not getattr(f, attr)]
         all_en = ", ".join(en for _, en, _ in _PURCHASE_CONDITIONS)
         all_zh = "、".join(zh for _, _, zh in _PURCHASE_CONDITIONS)
@@ -248,12 +250,15 @@ def check_purchase_term(
             else:
                 missing_en = f"missing: {', '.join(en for en, _ in missing)}"
                 missing_zh = f"未满足：{'、'.join(zh for _, zh in missing)}"
+            chain_en = (f" renewable {_times(renewals)} ({_years_en(total)} in total)"
+                        if renewals else "")
+            chain_zh = f"、可续签 {renewals} 次（总期限 {_num(total)} 年）" if renewals else ""
             return Verdict(
                 Outcome.FAIL,
-                f"Contract term {_years_en(term)}, longer than {_years_en(general)}, without all "
-                f"four conditions ({all_en}); {missing_en}.",
-                f"合同期限 {_num(term)} 年，超过 {_num(general)} 年，且未同时满足{all_zh}四个条件"
-                f"（{missing_zh}）。",
+                f"Contract term {_years_en(term)}{chain_en}, longer than {_years_en(general)} "
+                f"without all four conditions ({all_en}); {missing_en}.",
+                f"合同期限 {_num(term)} 年{chain_zh}，超过 {_num(general)} 年，且未同时满足"
+                f"{all_zh}四个条件（{missing_zh}）。",
             )
         return Verdict(
             Outcome.PASS,

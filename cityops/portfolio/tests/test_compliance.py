@@ -139,7 +139,12 @@ CASES = [
     # purchase.term
     ("term 1 year", "purchase.term", purchase(), EMPTY, AS_OF, PASS),
     ("term 0.5 year", "purchase.term", purchase(contract_term_years=D("0.5")), EMPTY, AS_OF, PASS),
-    ("1 year renewable twice", "purchase.term", purchase(renewals=2), EMPTY, AS_OF, PASS),
+    # Renewed into 3 years in all: the four conditions of art. 24 apply to the whole term.
+    ("1 year renewable twice, no conditions", "purchase.term", purchase(renewals=2), EMPTY,
+     AS_OF, FAIL),
+    ("1 year renewable twice, four conditions", "purchase.term",
+     purchase(renewals=2, content_fixed=True, continuity_strong=True, funding_stable=True,
+              prices_stable=True), EMPTY, AS_OF, PASS),
     ("1 year renewable 3 times", "purchase.term", purchase(renewals=3), EMPTY, AS_OF, FAIL),
     (
         "2 years, no conditions",
@@ -451,7 +456,8 @@ def test_purchase_term_message_names_the_term_and_missing_conditions():
 
 
 def test_purchase_term_renewals_count_toward_three_years():
-    ok = finding("purchase.term", purchase(renewals=2))
+    ok = finding("purchase.term", purchase(renewals=2, content_fixed=True, continuity_strong=True,
+                                           funding_stable=True, prices_stable=True))
     assert "总期限 3 年" in ok.message_zh
     bad = finding("purchase.term", purchase(renewals=3))
     assert "可续签 3 次，总期限 4 年，超过最长 3 年" in bad.message_zh

@@ -18,7 +18,7 @@ give the same outcome:
   about half of the work.
 
 ``validate_release_package(pkg)`` / ``validate_record_package(pkg)`` / ``validate_release(r)``
-return the errors as ``"<JSON path>: <message>"`` strings (empty: valid), sorted by path.
+return the errors as ``"<JSON path>: <message>"`` strings (empty: valid), sorted.
 """
 
 from __future__ import annotations
@@ -104,18 +104,20 @@ def _unique_items(validator, unique: bool, instance: Any, _schema: Mapping) -> I
 MEMO_REFS = frozenset({"#/definitions/Organization", "#/definitions/OrganizationReference"})
 MEMO_LIMIT = 100_000
 _draft4_ref = Draft4Validator.VALIDATORS["$ref"]
-_valid_seen: dict[tuple[int, str], Mapping] = {}
+_valid_seen: dict[tuple[int, int, str], tuple] = {}
 
 
 def _memo_ref(validator, ref: str, instance: Any, schema: Mapping) -> Iterator:
     """``$ref`` that skips an organisation already found valid at the same place of the same
-    schema. Sound because validation is a pure function of (subschema, instance): the key is the
-    identity of the (never freed, cached) schema object holding the ``$ref`` and the instance's
-    exact JSON text; only valid outcomes are remembered."""
+    schema. Sound because validation is a pure function of (subschema, format checker,
+    instance): the key is the identity of the (cached, never freed) schema object holding the
+    ``$ref``, of the format checker, and the instance's exact JSON text; only valid outcomes are
+    remembered."""
     if ref not in MEMO_REFS or not isinstance(instance, dict):
         yield from _draft4_ref(validator, ref, instance, schema)
         return
-    key = (id(schema), json.dumps(instance, sort_keys=True, ensure_ascii=False))
+    checker = validator.format_checker
+    key = (id(schema), id(checker), json.dumps(instance, sort_keys=True, ensure_ascii=False))
     if key in _valid_seen:
         return
     errors = list(_draft4_ref(validator, ref, instance, schema))
@@ -124,7 +126,7 @@ def _memo_ref(validator, ref: str, instance: Any, schema: Mapping) -> Iterator:
         return
     if len(_valid_seen) >= MEMO_LIMIT:
         _valid_seen.clear()
-    _valid_seen[key] = schema  # keeps the schema object, so its id is never reused
+    _valid_seen[key] = (schema, checker)  # kept alive, so their ids are never reused
 
 
 OCDSValidator = validators.extend(

@@ -372,6 +372,13 @@ def _exclusions(config: EvaluationConfig, b: BidFacts) -> list[Exclusion]:
     return out
 
 
+def exclusions(config: EvaluationConfig, bid: BidFacts) -> list[Exclusion]:
+    """Why a bid is invalid (empty: valid), e.g. to mark bids when bidding closes."""
+    config = validate_config(config)
+    _validate_bids(config, [bid])
+    return _exclusions(config, bid)
+
+
 # ---------------------------------------------------------------------------------------------
 # Evaluation
 

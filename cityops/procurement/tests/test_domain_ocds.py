@@ -429,3 +429,34 @@ def test_an_invalid_organisation_is_found_after_valid_copies_of_it():
         "$.releases[6].parties[0].identifier.id: ['11110108MB0123456X'] is not of type 'string', "
         "'integer', 'null'",
     ]
+
+
+def test_same_verdicts_as_stock_jsonschema_on_the_unmodified_schemas():
+    from jsonschema import Draft4Validator
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT4
+
+    raw = {name: json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+           for name in ("release-schema.json", "release-package-schema.json",
+                        "record-package-schema.json", "versioned-release-validation-schema.json")}
+    registry = Registry().with_resources(
+        (c["id"], DRAFT4.create_resource(c)) for c in raw.values())
+    stock = Draft4Validator(raw["release-package-schema.json"], registry=registry,
+                            format_checker=Draft4Validator.FORMAT_CHECKER)
+    package = valid_package()
+    assert list(stock.iter_errors(package)) == [] and validate_release_package(package) == []
+    package["releases"][1]["parties"][0]["roles"] = "buyer"
+    package["releases"][2]["tender"]["tenderPeriod"]["endDate"] = "soon"
+    package["releases"][3]["awards"][0]["suppliers"].append(
+        copy.deepcopy(package["releases"][3]["awards"][0]["suppliers"][0]))
+    package["releases"][4]["parties"].append(copy.deepcopy(package["releases"][4]["parties"][0]))
+    del package["releases"][5]["tag"]
+    ours = sorted(e.split(": ")[0] for e in validate_release_package(package))
+    theirs = sorted(e.json_path for e in stock.iter_errors(package))
+    assert ours == theirs == [
+        "$.releases[1].parties[0].roles",
+        "$.releases[2].tender.tenderPeriod.endDate",
+        "$.releases[3].awards[0].suppliers",
+        "$.releases[4].parties",
+        "$.releases[5]",
+    ]

@@ -16,6 +16,7 @@ from cityops.procurement.domain.scoring import (
     EvaluationConfig,
     EvaluationMethod,
     evaluate,
+    exclusions,
     price_score,
 )
 
@@ -220,3 +221,11 @@ def test_negative_price_error_in_both_languages():
         evaluate(config(), [bid("B1", -5)])
     assert e.value.en == "The bid price must be above zero (got -5)."
     assert e.value.zh == "投标报价必须大于零（当前为 -5）。"
+
+
+def test_exclusions_of_one_bid_at_closing():
+    late = BidFacts("L", "甲", D(150), submitted_at=DEADLINE + dt.timedelta(minutes=5))
+    assert [e.code for e in exclusions(config(), late)] == ["late"]
+    over_and_late = BidFacts("X", "乙", D(250), submitted_at=DEADLINE + dt.timedelta(minutes=5))
+    assert [e.code for e in exclusions(config(), over_and_late)] == ["over_ceiling", "late"]
+    assert exclusions(config(), bid("B1", 150)) == []
