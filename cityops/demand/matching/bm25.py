@@ -96,39 +96,40 @@ class BM25Index:
 
     # --- queries -------------------------------------------------------------------------------
 
-    def _ids(self, query: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        pairs = [(self.vocab[t], w) for t, w in query.items() if t in self.vocab and w > 0]
-        if not pairs:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-        ids, weights = zip(*pairs, strict=True)
-        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+    def resolve(self, query: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """The query as arrays: vocabulary ids (-1 for a term no document has) and weights."""
+        get = self.vocab.get
+        ids = np.fromiter((get(t, -1) for t in query), dtype=np.int64, count=len(query))
+        weights = np.fromiter(query.values(), dtype=np.float64, count=len(query))
+        return ids, weights
 
-    def upper_bound(self, query: Mapping[str, float]) -> float:
+    def upper_bound(self, query: Mapping[str, float] | tuple[np.ndarray, np.ndarray]) -> float:
         """Σ q(t)·idf(t)·(k1+1) over the query's terms (terms the index lacks count too: a need
         asking for something no supplier offers should not look like a perfect match)."""
-        n = self.n_docs
-        unseen = math.log1p((n + 0.5) / 0.5) if n else 0.0
-        total = 0.0
-        for term, w in query.items():
-            t = self.vocab.get(term)
-            total += w * (self.idf[t] if t is not None else unseen)
-        return total * (self.k1 + 1)
+        ids, weights = self.resolve(query) if isinstance(query, Mapping) else query
+        unseen = math.log1p((self.n_docs + 0.5) / 0.5) if self.n_docs else 0.0
+        idf = np.where(ids >= 0, self.idf[np.maximum(ids, 0)] if len(self.idf) else 0.0, unseen)
+        return float((weights * idf).sum() * (self.k1 + 1))
 
     def scores(self, query: Mapping[str, float]) -> np.ndarray:
         """BM25 score of every document for one query (float64, length n_docs)."""
         return self.scores_batch([query])[0]
 
-    def scores_batch(self, queries: Sequence[Mapping[str, float]]) -> np.ndarray:
-        """BM25 scores of a block of queries against every document: shape (len(queries), n_docs).
+    def scores_batch(
+        self, queries: Sequence[Mapping[str, float] | tuple[np.ndarray, np.ndarray]]
+    ) -> np.ndarray:
+        """BM25 scores of a block of queries (mappings, or ``resolve``d arrays) against every
+        document: shape (len(queries), n_docs).
 
         Memory is about 8 bytes × len(queries) × n_docs plus the gathered postings: call it on
         blocks of a few hundred queries (rank.rank_all does)."""
         rows_l, ids_l, w_l = [], [], []
         for row, query in enumerate(queries):
-            ids, weights = self._ids(query)
-            rows_l.append(np.full(len(ids), row, dtype=np.int64))
-            ids_l.append(ids)
-            w_l.append(weights)
+            ids, weights = self.resolve(query) if isinstance(query, Mapping) else query
+            known = (ids >= 0) & (weights > 0)
+            rows_l.append(np.full(int(known.sum()), row, dtype=np.int64))
+            ids_l.append(ids[known])
+            w_l.append(weights[known])
         n_rows, n_docs = len(queries), self.n_docs
         if not n_rows or not n_docs:
             return np.zeros((n_rows, n_docs))

@@ -50,7 +50,7 @@ TEXT_WEIGHT = 0.8
 TITLE_REPEAT = 2
 RARE_DF_SHARE = 0.02
 RARE_DF_FLOOR = 20
-CANDIDATE_SHARE = 0.4
+CANDIDATE_SHARE = 0.6
 MAX_SHARED_TERMS = 10
 BUDGET_AGREES = Decimal("0.5")  # budgets agree when the smaller is at least half the larger
 
@@ -124,32 +124,32 @@ class NeedVectors:
 
     def __init__(self, token_lists: Sequence[Sequence[str]]):
         n = len(token_lists)
-        counts = [Counter(tokens) for tokens in token_lists]
         vocab: dict[str, int] = {}
-        for c in counts:
-            for t in c:
-                vocab.setdefault(t, len(vocab))
+        ids: list[int] = []
+        lens = []
+        for tokens in token_lists:
+            # setdefault's default is evaluated first: a new term gets the next id
+            ids.extend([vocab.setdefault(t, len(vocab)) for t in tokens])
+            lens.append(len(tokens))
         self.vocab = vocab
         self.terms = list(vocab)
         self.n = n
-        lens = np.array([len(c) for c in counts], dtype=np.int64)
+        n_terms = max(len(vocab), 1)
+        rows_all = np.repeat(np.arange(n, dtype=np.int64), lens)
+        # one (need, term) key per token; np.unique sorts them need-major and counts tf
+        keys, tf = np.unique(rows_all * n_terms + np.array(ids, dtype=np.int64),
+                             return_counts=True)  # fmt: skip
+        rows, tids = keys // n_terms, keys % n_terms
+        tf = tf.astype(np.float64)
         self.ptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lens, out=self.ptr[1:])
-        tids = np.fromiter((vocab[t] for c in counts for t in c), dtype=np.int64,
-                           count=int(self.ptr[-1]))  # fmt: skip
-        tf = np.fromiter((v for c in counts for v in c.values()), dtype=np.float64,
-                         count=int(self.ptr[-1]))  # fmt: skip
+        np.cumsum(np.bincount(rows, minlength=n), out=self.ptr[1:])
         df = np.bincount(tids, minlength=len(vocab))
         self.df = df
         idf = np.log((1 + n) / (1 + df)) + 1
         w = (1 + np.log(tf)) * idf[tids]
-        rows = np.repeat(np.arange(n), lens)
         norms = np.sqrt(np.bincount(rows, weights=w * w, minlength=n))
         w = w / np.where(norms > 0, norms, 1)[rows]
-        # need-major, each need's terms sorted by id (for look-ups)
-        order = np.lexsort((tids, rows))
-        self.tids, self.w, self.rows = tids[order], w[order], rows[order]
-        self.keys = self.rows * max(len(vocab), 1) + self.tids
+        self.tids, self.w, self.rows, self.keys = tids, w, rows, keys
         # term-major postings
         by_term = np.argsort(self.tids, kind="stable")
         self.post_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)

@@ -289,7 +289,7 @@ def report(labelled: LabelledSet, *, modes: bool = False, sweep: bool = False) -
     whole = duplicate_sweep(labelled, thresholds=[dup.DEFAULT_THRESHOLD])[0]
     lines.append(_dup_line("  whole set at the defaults", whole))
     if sweep:
-        lines.append("  sweep on the whole set (text weight %.1f):" % dup.TEXT_WEIGHT)
+        lines.append(f"  sweep on the whole set (text weight {dup.TEXT_WEIGHT:.1f}):")
         for s in duplicate_sweep(labelled):
             lines.append(_dup_line("", s))
     lines.append("")

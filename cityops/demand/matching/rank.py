@@ -45,6 +45,7 @@ import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 
@@ -53,6 +54,7 @@ from .bm25 import BM25Index
 from .data import (
     QUALIFICATION_NAMES,
     NeedText,
+    Qualification,
     SupplierCapability,
     validate_need,
     validate_supplier,
@@ -67,6 +69,8 @@ MAX_TERMS = 12  # matched terms shown per supplier
 
 # Which supplier text a matched term was found in (bits of BM25Index attrs).
 FIELD_BITS = {"capabilities": 1, "tags": 2, "references": 4}
+
+_FIELD_NAMES = {bits: tuple(f for f, bit in FIELD_BITS.items() if bits & bit) for bits in range(8)}
 
 _OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq}
 
@@ -142,8 +146,7 @@ QUALIFICATION_RULES: tuple[QualificationRule, ...] = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class RequirementCheck:
+class RequirementCheck(NamedTuple):  # a tuple: hundreds of thousands are made per batch
     code: str  # "qualification" | "expiry" | "region" | "capacity"
     rule: str  # the qualification rule's code, or "region" / "capacity"
     passed: bool
@@ -151,8 +154,7 @@ class RequirementCheck:
     message_en: str
 
 
-@dataclass(frozen=True)
-class MatchedTerm:
+class MatchedTerm(NamedTuple):
     term: str  # as shown to people (a bigram without its marker)
     weight: float  # its contribution to the BM25 score
     fields: tuple[str, ...]  # supplier texts it occurs in: capabilities, tags, references
@@ -219,13 +221,16 @@ class SupplierIndex:
             [_cents(s.capacity_wan - s.load_wan) for s in self.suppliers], dtype=np.int64
         )
         self.best_expiry = {}  # rule code -> latest expiry ordinal of an accepted qualification
+        self.accepted = [{} for _ in self.suppliers]  # per supplier: rule code -> qualifications
         for rule in QUALIFICATION_RULES:
             best = np.full(len(self.suppliers), -1, dtype=np.int64)
             for i, s in enumerate(self.suppliers):
-                for q in s.qualifications:
-                    if any(a.accepts(q.kind, q.level) for a in rule.accept):
-                        day = q.expires_on.toordinal() if q.expires_on else _NO_EXPIRY
-                        best[i] = max(best[i], day)
+                held = tuple(q for q in s.qualifications
+                             if any(a.accepts(q.kind, q.level) for a in rule.accept))  # fmt: skip
+                self.accepted[i][rule.code] = held
+                for q in held:
+                    day = q.expires_on.toordinal() if q.expires_on else _NO_EXPIRY
+                    best[i] = max(best[i], day)
             self.best_expiry[rule.code] = best
         self._region_masks: dict[str, np.ndarray] = {}
 
@@ -271,16 +276,26 @@ def applicable_rules(need: NeedText) -> tuple[QualificationRule, ...]:
 
 
 def check_requirements(
-    need: NeedText, supplier: SupplierCapability, as_of: dt.date | None = None
+    need: NeedText,
+    supplier: SupplierCapability,
+    as_of: dt.date | None = None,
+    *,
+    rules: Sequence[QualificationRule] | None = None,
+    accepted: Mapping[str, tuple[Qualification, ...]] | None = None,
 ) -> tuple[RequirementCheck, ...]:
-    """The hard checks of one supplier for one need, in the order of the module's table."""
+    """The hard checks of one supplier for one need, in the order of the module's table
+    (``rules``: the need's applicable rules, ``accepted``: the supplier's qualifications each
+    rule accepts, when the caller has them already)."""
     day = as_of or need.filed_on
     checks = []
-    for rule in applicable_rules(need):
-        held = [
-            q for q in supplier.qualifications
-            if any(a.accepts(q.kind, q.level) for a in rule.accept)
-        ]  # fmt: skip
+    for rule in applicable_rules(need) if rules is None else rules:
+        if accepted is not None:
+            held = accepted[rule.code]
+        else:
+            held = [
+                q for q in supplier.qualifications
+                if any(a.accepts(q.kind, q.level) for a in rule.accept)
+            ]  # fmt: skip
         valid = [q for q in held if q.valid_on(day)]
         if valid:
             best = max(valid, key=lambda q: q.expires_on or dt.date.max)
@@ -344,14 +359,14 @@ def check_requirements(
 # --- ranking -----------------------------------------------------------------------------------
 
 
-def _eligible_block(index: SupplierIndex, needs: Sequence[NeedText], days: Sequence[dt.date]):
+def _eligible_block(index: SupplierIndex, needs, days, rules):
     """Boolean (len(needs), n_suppliers): every hard check passes (vectorised check_requirements)."""
     n = len(index)
     out = np.empty((len(needs), n), dtype=bool)
     for row, (need, day) in enumerate(zip(needs, days, strict=True)):
         mask = index.region_mask(need.region_code) & (index.free_cents >= _cents(need.budget_wan))
         ordinal = day.toordinal()
-        for rule in applicable_rules(need):
+        for rule in rules[row]:
             mask = mask & (index.best_expiry[rule.code] >= ordinal)
         out[row] = mask
     return out
@@ -385,15 +400,17 @@ def _rank_block(
     as_of: dt.date | None,
 ) -> list[list[SupplierMatch]]:
     queries = [need_query(n, index.mode) for n in needs]
+    resolved = [index.bm25.resolve(q) for q in queries]
     tag_lists = [list(dict.fromkeys(textmod.tokenize_tags(n.tags))) for n in needs]
-    bm25 = index.bm25.scores_batch(queries)
-    bounds = np.array([index.bm25.upper_bound(q) or 1.0 for q in queries])
+    bm25 = index.bm25.scores_batch(resolved)
+    bounds = np.array([index.bm25.upper_bound(r) or 1.0 for r in resolved])
     text_part = bm25 / bounds[:, None]
     n_tags = np.array([max(len(t), 1) for t in tag_lists], dtype=np.float64)
     tag_part = _tag_counts(index, tag_lists) / n_tags[:, None]
     score = 100 * (W_TEXT * text_part + W_TAGS * tag_part)
     days = [as_of or n.filed_on for n in needs]
-    eligible = _eligible_block(index, needs, days)
+    rules = [applicable_rules(n) for n in needs]
+    eligible = _eligible_block(index, needs, days, rules)
     results = []
     for row, need in enumerate(needs):
         s = score[row]
@@ -401,39 +418,57 @@ def _rank_block(
         failing = [i for i in _top(s, top) if not eligible[row, i]]
         chosen = list(passing) + failing
         results.append(
-            _explain(index, need, queries[row], tag_lists[row], chosen, row, score, bm25,
-                     text_part, tag_part, eligible, days[row])
+            _explain(index, need, queries[row], resolved[row], tag_lists[row], chosen, row,
+                     score, bm25, text_part, tag_part, eligible, days[row], rules[row])
         )  # fmt: skip
     return results
 
 
-def _explain(index, need, query, tags, chosen, row, score, bm25, text_part, tag_part, eligible,
-             day) -> list[SupplierMatch]:  # fmt: skip
+def _explain(index, need, query, resolved, tags, chosen, row, score, bm25, text_part, tag_part,
+             eligible, day, rules) -> list[SupplierMatch]:  # fmt: skip
     if not chosen:
         return []
+    ids, q_w = resolved
+    known = np.flatnonzero(ids >= 0)  # a term no supplier has cannot match
     terms = list(query)
-    ids = index.bm25.term_ids(terms)
-    q_w = np.array([query[t] for t in terms])
-    docs = np.repeat(np.array(chosen, dtype=np.int64), len(terms))
-    found, weights, attrs = index.bm25.lookup(docs, np.tile(ids, len(chosen)))
-    found = found.reshape(len(chosen), len(terms))
-    contrib = (weights.reshape(len(chosen), len(terms)) * q_w).tolist()
-    attrs = attrs.reshape(len(chosen), len(terms)).tolist()
-    tag_set = set(tags)
+    n_terms = len(known)
+    docs = np.repeat(np.array(chosen, dtype=np.int64), n_terms)
+    found, weights, attrs = index.bm25.lookup(docs, np.tile(ids[known], len(chosen)))
+    contrib = (weights * np.tile(q_w[known], len(chosen))).reshape(len(chosen), n_terms)
+    attrs = attrs.reshape(len(chosen), n_terms)
+    # per supplier, only the strongest few terms go to Python (a word, its bigrams and its
+    # concept merge into one line, so take a few more than are shown)
+    keep = min(n_terms, 3 * MAX_TERMS)
+    if keep < n_terms:
+        top = np.argpartition(-contrib, keep - 1, axis=1)[:, :keep]
+    else:
+        top = np.broadcast_to(np.arange(n_terms), (len(chosen), n_terms))
+    top_w = np.take_along_axis(contrib, top, axis=1).tolist()
+    top_a = np.take_along_axis(attrs, top, axis=1).tolist()
+    top_t = known[top].tolist()
+    shown: dict[int, str] = {}  # term index -> as shown, for the terms that are shown
+    field_names = _FIELD_NAMES
     out = []
     for pos, i in enumerate(chosen):
         supplier = index.suppliers[i]
-        hits: dict[str, MatchedTerm] = {}
-        for j in np.flatnonzero(found[pos]):
-            shown = textmod.display_term(terms[j])
-            fields = tuple(f for f, bit in FIELD_BITS.items() if attrs[pos][j] & bit)
-            old = hits.get(shown)
-            weight = contrib[pos][j] + (old.weight if old else 0.0)
-            if old:
-                fields = tuple(f for f in FIELD_BITS if f in fields or f in old.fields)
-            hits[shown] = MatchedTerm(shown, round(weight, 4), fields)
-        matched_terms = sorted(hits.values(), key=lambda m: (-m.weight, m.term))[:MAX_TERMS]
-        checks = check_requirements(need, supplier, day)
+        hits: dict[str, list] = {}  # shown term -> [weight, field bits]
+        for j, w, a in zip(top_t[pos], top_w[pos], top_a[pos], strict=True):
+            if w <= 0:
+                continue
+            name = shown.get(j)
+            if name is None:
+                name = shown[j] = textmod.display_term(terms[j])
+            hit = hits.get(name)
+            if hit is None:
+                hits[name] = [w, a]
+            else:  # a word and its bigram, or a word and its concept: one line for a reader
+                hit[0] += w
+                hit[1] |= a
+        best = sorted(hits.items(), key=lambda kv: (-kv[1][0], kv[0]))[:MAX_TERMS]
+        matched_terms = tuple(
+            MatchedTerm(term, round(w, 4), field_names[a & 7]) for term, (w, a) in best
+        )
+        tag_set = index.tag_sets[i]
         out.append(
             SupplierMatch(
                 supplier_id=supplier.id,
@@ -444,9 +479,10 @@ def _explain(index, need, query, tags, chosen, row, score, bm25, text_part, tag_
                 text_part=round(float(text_part[row, i]), 4),
                 tag_part=round(float(tag_part[row, i]), 4),
                 eligible=bool(eligible[row, i]),
-                matched_terms=tuple(matched_terms),
-                matched_tags=tuple(t for t in tags if t in index.tag_sets[i] and t in tag_set),
-                requirements=checks,
+                matched_terms=matched_terms,
+                matched_tags=tuple(t for t in tags if t in tag_set),
+                requirements=check_requirements(need, supplier, day, rules=rules,
+                                                accepted=index.accepted[i]),
             )
         )
     return out
