@@ -85,6 +85,10 @@ def demo_load(
         from .contracting import load_contracting
 
         contracting = load_contracting(city, by_key)
+        from .contracting import DEMO_TODAY
+        from .performance_load import load_performance
+
+        load_performance(city, by_key, DEMO_TODAY)
     return LoadReport(city, orgs_created, users_created, projects_created,
                       contracting["needs"], contracting["contracts"])
 

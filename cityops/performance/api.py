@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -21,19 +23,23 @@ READERS = frozenset({Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER, Role.FINANCE_
 class MeasurementSerializer(serializers.ModelSerializer):
     contract = serializers.CharField(source="kpi.contract.code", read_only=True)
     kpi_code = serializers.CharField(source="kpi.code", read_only=True)
+    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True,
+                                         default=None)
 
     class Meta:
         model = Measurement
-        fields = ["id", "contract", "kpi_code", "period", "value", "source", "submitted_at",
-                  "flags", "note"]
+        fields = ["id", "contract", "kpi_code", "period", "value", "source", "submitted_by",
+                  "submitted_at", "flags", "note"]
 
 
 class PushSerializer(StrictSerializer):
-    contract = serializers.CharField(help_text="contract code, e.g. HT-2026-0007")
-    kpi = serializers.CharField(help_text="KPI code of the contract")
-    period = serializers.CharField(help_text="2026-03 (month) or 2026Q1 (quarter)")
+    contract = serializers.CharField(max_length=20, help_text="contract code, e.g. HT-2026-0007")
+    kpi = serializers.CharField(max_length=40, help_text="KPI code of the contract, e.g. "
+                                                          "availability")
+    period = serializers.CharField(max_length=8,
+                                   help_text="2026-03 (month) or 2026-Q1 (quarter)")
     value = serializers.FloatField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
 class MeasurementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -46,7 +52,9 @@ class MeasurementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_fields = ["period", "source"]
 
     def get_queryset(self):
-        return Measurement.objects.visible_to(self.request.user).select_related("kpi__contract")
+        qs = Measurement.objects.visible_to(self.request.user).select_related("kpi__contract")
+        code = self.request.query_params.get("contract")
+        return qs.filter(kpi__contract__code=code) if code else qs
 
     @extend_schema(request=PushSerializer, responses=MeasurementSerializer)
     def create(self, request):
@@ -55,23 +63,26 @@ class MeasurementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         d = data.validated_data
         contract = Contract.objects.visible_to(request.user).filter(code=d["contract"]).first()
         if contract is None:
-            from rest_framework.exceptions import PermissionDenied
-
-            raise PermissionDenied({"contract": f"{d['contract']}: not a contract of yours / "
-                                                f"不是您的合同"})
-        m = services.measurement_submit(
-            contract=contract, by=request.user, kpi_code=d["kpi"], period=d["period"],
-            value=d["value"], note=d["note"],
-            source=Source.API if request.user.role == Role.SUPPLIER else Source.MANUAL)
+            raise exceptions.PermissionDenied(_(
+                "Contract %(code)s is not one of your contracts: a supplier sends values only "
+                "for its own contracts.") % {"code": d["contract"]})
+        source = Source.API if request.user.role == Role.SUPPLIER else Source.MANUAL
+        try:
+            m = services.measurement_submit(
+                contract=contract, by=request.user, kpi_code=d["kpi"], period=d["period"],
+                value=d["value"], note=d["note"], source=source)
+        except DjangoPermissionDenied as exc:
+            raise exceptions.PermissionDenied(str(exc) or None) from None
         return Response(MeasurementSerializer(m).data, status=201)
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
     contract = serializers.CharField(source="contract.code", read_only=True)
+    payment = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Assessment
-        fields = ["id", "contract", "period", "sei", "detail", "assessed_at"]
+        fields = ["id", "contract", "period", "sei", "detail", "assessed_at", "payment"]
 
 
 class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -91,8 +102,9 @@ class PeriodPaymentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PeriodPayment
-        fields = ["id", "contract", "period", "base_wan", "payable_wan", "deduction_wan",
-                  "bonus_wan", "band", "derivation", "status", "approved_at"]
+        fields = ["id", "contract", "period", "assessment", "base_wan", "payable_wan",
+                  "deduction_wan", "bonus_wan", "value_added_items", "band", "derivation",
+                  "status", "approved_at"]
 
 
 class PeriodPaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,

@@ -1,7 +1,7 @@
 """Demo performance data: 24 months of KPI measurements for the demo city's contracts, with a
 few suppliers in decline, so that the index, the payments and the risk panel tell a story.
 
-Pure data, no Django: the lead's loader turns a ``DemoPerformance`` into rows through the real
+Pure data, no Django: the demo loader turns a ``DemoPerformance`` into rows through the real
 services. Deterministic: ``rng_for(seed, "performance")`` picks the declining suppliers and
 seeds one stream per contract (derived from the contract id), so the same seed gives the same
 data, and adding a contract does not change the others' values.
@@ -9,12 +9,12 @@ data, and adding a contract does not change the others' values.
 How values are made: every KPI of a contract has a *distance* d from its target, in
 target–floor spans (d = 0 at the target, 1 at the floor, 2 at the default zero-score value;
 negative = better than the target); the value is target + d × (floor − target). A healthy
-contract keeps d around 0.1–0.5 with monthly noise, so its SEI sits mostly in 85–100 and its
-payments are mostly full. A declining supplier's contracts drift from 6–9 months before the
-end to d ≈ 1.5–2.4 (below the floor), submit late more often and leave more values out; their
-SEI falls by 20–40 points, their payments are cut or withheld, their risk index rises and their
-deposit requirement goes up. Security incidents (a count) are drawn from a Poisson law whose
-rate rises the same way.
+contract keeps d between −0.25 and 0.3 with monthly noise, so its SEI sits mostly in 85–100
+and its payments are mostly full. A declining supplier's contracts drift from 6–9 months
+before the end to d ≈ 1–2 (at or below the floor), submit late more often and leave more
+values out; their SEI falls by 20–50 points, their payments are cut or withheld, their risk
+index rises and their deposit requirement goes up. Security incidents (a count) are drawn
+from a Poisson law whose rate rises the same way.
 """
 
 from __future__ import annotations

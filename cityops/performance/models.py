@@ -15,6 +15,10 @@ from cityops.core.roles import Role
 from cityops.core.scoping import ScopedQuerySet
 from cityops.procurement.models import Contract
 
+from .domain.alerts import KIND_LABELS
+
+_KIND_LABELS = {str(k): v for k, v in KIND_LABELS.items()}
+
 
 class ContractScopedQuerySet(ScopedQuerySet):
     """Rows that belong to a contract: who sees the contract sees them."""
@@ -93,7 +97,7 @@ class Measurement(models.Model):
     (late, out of range): flagged, never dropped."""
 
     kpi = models.ForeignKey(ContractKpi, on_delete=models.CASCADE, related_name="measurements")
-    period = models.CharField(_("period"), max_length=8, db_index=True)  # 2026-03 / 2026Q1
+    period = models.CharField(_("period"), max_length=8, db_index=True)  # 2026-03 / 2026-Q1
     value = models.FloatField(_("value"))
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
@@ -110,6 +114,9 @@ class Measurement(models.Model):
         ordering = ["period", "kpi"]
         constraints = [models.UniqueConstraint(fields=["kpi", "period"],
                                                name="one_value_per_kpi_period")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} {self.period} = {self.value:g}"
 
 
 class Assessment(models.Model):
@@ -132,6 +139,9 @@ class Assessment(models.Model):
         constraints = [models.UniqueConstraint(fields=["contract", "period"],
                                                name="one_assessment_per_period")]
 
+    def __str__(self) -> str:
+        return f"{self.contract.code} {self.period} SEI {self.sei}"
+
 
 class PaymentStatus(models.TextChoices):
     COMPUTED = "computed", _("Computed, awaiting approval")
@@ -153,6 +163,8 @@ class PeriodPayment(models.Model):
                                         decimal_places=2, default=Decimal(0))
     bonus_wan = models.DecimalField(_("bonus (10k yuan)"), max_digits=14, decimal_places=2,
                                     default=Decimal(0))
+    value_added_items = models.PositiveSmallIntegerField(
+        _("value-added items delivered"), default=0)
     band = models.CharField(_("band"), max_length=20)
     derivation = models.JSONField(_("derivation"), default=list)
     status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices,
@@ -167,6 +179,13 @@ class PeriodPayment(models.Model):
         verbose_name = _("period payment")
         verbose_name_plural = _("period payments")
         ordering = ["contract", "period"]
+
+    def __str__(self) -> str:
+        return f"{self.contract.code} {self.period} {self.payable_wan}/{self.base_wan}"
+
+    @property
+    def withheld(self) -> bool:
+        return self.payable_wan == 0
 
 
 class RiskQuerySet(ScopedQuerySet):
@@ -183,13 +202,20 @@ class RiskQuerySet(ScopedQuerySet):
         return self.none()
 
 
+class RiskLevelChoice(models.TextChoices):
+    LOW = "low", _("low")
+    MEDIUM = "medium", _("medium")
+    HIGH = "high", _("high")
+    CRITICAL = "critical", _("critical")
+
+
 class SupplierRisk(models.Model):
     """One computation of a supplier's risk index and the deposit it sets."""
 
     supplier = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="risks")
     computed_at = models.DateTimeField(_("computed at"), db_index=True)
     index = models.DecimalField(_("risk index"), max_digits=4, decimal_places=1)
-    level = models.CharField(_("level"), max_length=10)
+    level = models.CharField(_("level"), max_length=10, choices=RiskLevelChoice.choices)
     factors = models.JSONField(_("factors"), default=list)
     deposit_ratio = models.DecimalField(_("deposit ratio"), max_digits=5, decimal_places=4)
     insurance_required = models.BooleanField(_("insurance guarantee required"), default=False)
@@ -202,6 +228,41 @@ class SupplierRisk(models.Model):
         verbose_name_plural = _("supplier risks")
         ordering = ["-computed_at"]
         get_latest_by = "computed_at"
+
+    def __str__(self) -> str:
+        return f"{self.supplier} {self.index} ({self.computed_at:%Y-%m-%d})"
+
+    @property
+    def deposit_percent(self) -> Decimal:
+        return (self.deposit_ratio * 100).quantize(Decimal("0.1"))
+
+
+class CreditRating(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D"
+
+
+class SupplierStanding(models.Model):
+    """What the risk index reads about a supplier that no other module records: its credit
+    rating and the complaints upheld against it (challenges come from procurement)."""
+
+    supplier = models.OneToOneField(Organisation, on_delete=models.CASCADE,
+                                    related_name="standing")
+    credit_rating = models.CharField(_("credit rating"), max_length=1, blank=True,
+                                     choices=CreditRating.choices)
+    upheld_complaints = models.PositiveSmallIntegerField(_("upheld complaints"), default=0)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    objects = RiskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("supplier standing")
+        verbose_name_plural = _("supplier standings")
+
+    def __str__(self) -> str:
+        return f"{self.supplier} {self.credit_rating or '-'}"
 
 
 class AlertQuerySet(ScopedQuerySet):
@@ -217,11 +278,17 @@ class AlertQuerySet(ScopedQuerySet):
                 q |= models.Q(supplier_id=user.organisation_id)
             elif user.role == Role.FINANCE_OFFICER:
                 q |= models.Q(contract__isnull=True)
+            else:  # a department: alerts about the suppliers it contracts with
+                q |= models.Q(contract__isnull=True,
+                              supplier_id__in=contracts.values("supplier_id"))
             return self.filter(q).filter(audience__contains=user.role)
         return self.none()
 
 
 class Alert(models.Model):
+    """A condition someone should act on (a KPI below its floor, an SEI drop, a rising risk, a
+    deposit to raise, a qualification expiring), stored once per ``key`` and notified once."""
+
     kind = models.CharField(_("kind"), max_length=30, db_index=True)
     severity = models.CharField(_("severity"), max_length=10)
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, null=True, blank=True,
@@ -229,6 +296,7 @@ class Alert(models.Model):
     supplier = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True,
                                  related_name="alerts")
     period = models.CharField(_("period"), max_length=8, blank=True)
+    detail = models.CharField(_("detail"), max_length=100, blank=True)  # e.g. the KPI code
     message_zh = models.TextField()
     message_en = models.TextField()
     audience = models.CharField(_("audience"), max_length=200)  # comma-separated roles
@@ -241,4 +309,19 @@ class Alert(models.Model):
     class Meta:
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.contract or self.supplier} {self.period}".strip()
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def kind_zh(self) -> str:
+        return _KIND_LABELS.get(self.kind, (self.kind, self.kind))[0]
+
+    @property
+    def kind_en(self) -> str:
+        return _KIND_LABELS.get(self.kind, (self.kind, self.kind))[1]

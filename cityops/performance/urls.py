@@ -16,5 +16,8 @@ urlpatterns = [
     path("payments/<int:pk>/approve/", views.payment_approve, name="payment-approve"),
     path("risk/", views.risk, name="risk"),
     path("risk/recompute/", views.risk_recompute, name="risk-recompute"),
+    path("risk/suppliers/<int:pk>/", views.supplier_risk, name="supplier-risk"),
+    path("risk/suppliers/<int:pk>/standing/", views.supplier_standing,
+         name="supplier-standing"),
     path("alerts/", views.alert_list, name="alert-list"),
 ]

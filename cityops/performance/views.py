@@ -1,5 +1,6 @@
-"""Performance pages: a contract's SEI with its drill-down and measurements, uploads,
-finance's payment queue, the supplier ranking and the risk panel."""
+"""Performance pages: a contract's SEI with its drill-down and measurements, uploads, the
+assessment of a month, finance's payment queue and approval, the supplier ranking, the risk
+panel and the alerts."""
 
 from __future__ import annotations
 
@@ -7,29 +8,39 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cityops.core.models import Organisation
 from cityops.core.permissions import roles_required
 from cityops.core.roles import Role
 from cityops.core.scoping import access_object
 from cityops.core.workflow import TransitionRefused
-from cityops.procurement.models import Contract, ContractStatus
+from cityops.procurement.models import Contract
 
 from . import selectors, services
-from .models import Alert, Assessment, PeriodPayment, Source
+from .models import Assessment, CreditRating, PeriodPayment, Source, SupplierRisk
 
 READERS = (Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR,
            Role.SUPPLIER)
+OWNERS = (Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER)
 
 
 class MeasurementForm(forms.Form):
-    kpi_code = forms.CharField(label=gettext_lazy("KPI"))
-    period = forms.CharField(label=gettext_lazy("period"),
-                             help_text=gettext_lazy("2026-03 for a month, 2026Q1 for a quarter"))
-    value = forms.CharField(label=gettext_lazy("value"))
+    kpi_code = forms.ChoiceField(label=gettext_lazy("KPI"))
+    period = forms.CharField(label=gettext_lazy("period"), max_length=8,
+                             help_text=gettext_lazy("2026-03 for a month, 2026-Q1 for a quarter"))
+    value = forms.CharField(label=gettext_lazy("value"), max_length=40)
+    note = forms.CharField(label=gettext_lazy("note"), max_length=300, required=False)
+
+    def __init__(self, *args, contract: Contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        en = (get_language() or "").startswith("en")
+        self.fields["kpi_code"].choices = [
+            (k.code, f"{k.name_en if en else k.name_zh} ({k.code})") for k in contract.kpis.all()]
 
 
 class UploadForm(forms.Form):
@@ -38,127 +49,152 @@ class UploadForm(forms.Form):
 
 
 class AssessForm(forms.Form):
-    month = forms.RegexField(label=gettext_lazy("month"), regex=r"^\d{4}-\d{2}$")
+    month = forms.CharField(label=gettext_lazy("month"), max_length=7,
+                            help_text=gettext_lazy("2026-03"))
+    value_added_items = forms.IntegerField(
+        label=gettext_lazy("value-added items delivered and accepted"), min_value=0,
+        max_value=100, initial=0, required=False)
 
 
-def _errors(request, exc) -> None:
-    if isinstance(exc, ValidationError):
-        for errors in (exc.message_dict.values() if hasattr(exc, "error_dict")
-                       else [exc.messages]):
-            for e in errors:
-                messages.error(request, e)
-    else:
-        messages.error(request, str(exc))
+class StandingForm(forms.Form):
+    credit_rating = forms.ChoiceField(label=gettext_lazy("credit rating"), required=False,
+                                      choices=[("", "—"), *CreditRating.choices])
+    upheld_complaints = forms.IntegerField(label=gettext_lazy("upheld complaints"),
+                                           min_value=0, max_value=1000, initial=0)
+
+
+def _add_errors(form: forms.Form, exc: ValidationError | PermissionDenied) -> None:
+    """The service's errors on the form: on their field when the form has it."""
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc) or _("You may not do this."))
+        return
+    details = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, errors in details.items():
+        name = {"kpi": "kpi_code"}.get(field, field)
+        for e in errors:
+            form.add_error(name if name in form.fields else None, e)
+
+
+# -- contracts -----------------------------------------------------------------------------------
 
 
 @roles_required(*READERS)
 def contract_list(request):
-    qs = Contract.objects.visible_to(request.user).exclude(
-        status=ContractStatus.DRAFT).select_related("supplier", "buyer")
-    latest = {}
-    for a in Assessment.objects.filter(contract__in=qs).order_by("contract_id", "period"):
-        latest[a.contract_id] = a
+    qs, latest = selectors.contract_list(request.user)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     for c in page:
         c.latest = latest.get(c.pk)
     return render(request, "performance/contract_list.html", {
-        "page": page, "ranking": selectors.supplier_ranking(request.user)[:15]})
+        "page": page, "ranking": selectors.supplier_ranking(request.user)[:15],
+        "may_upload": selectors.may_upload(request.user)})
+
+
+def _contract_page(request, c: Contract, *, form=None, assess_form=None, status=200):
+    context = selectors.contract_page(request.user, c) | {
+        "form": form or MeasurementForm(contract=c),
+        "assess_form": assess_form or AssessForm(),
+        "may_enter": selectors.may_enter(request.user, c),
+        "may_assess": selectors.may_assess(request.user, c),
+        "may_upload": selectors.may_upload(request.user),
+    }
+    return render(request, "performance/contract_detail.html", context, status=status)
 
 
 @roles_required(*READERS)
 def contract_detail(request, pk: int):
     c = access_object(Contract.objects.select_related("supplier", "buyer"), request.user, pk)
-    context = selectors.contract_page(request.user, c) | {
-        "form": MeasurementForm(), "upload": UploadForm(), "assess_form": AssessForm(),
-        "may_enter": selectors.may_enter(request.user, c),
-        "may_assess": request.user.role == Role.PLATFORM_ADMIN or (
-            request.user.role == Role.DEPARTMENT_OFFICER
-            and request.user.organisation_id == c.buyer_id),
-        "renewal": services.renewal_advice(c),
-    }
-    return render(request, "performance/contract_detail.html", context)
+    return _contract_page(request, c)
+
+
+@require_POST
+@roles_required(*OWNERS)
+def measurement_enter(request, pk: int):
+    """Manual entry by the owner department (the supplier pushes or uploads)."""
+    c = access_object(Contract.objects.select_related("supplier", "buyer"), request.user, pk)
+    form = MeasurementForm(request.POST, contract=c)
+    if form.is_valid():
+        try:
+            services.measurement_submit(contract=c, by=request.user, source=Source.MANUAL,
+                                        **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Value recorded."))
+            return redirect("performance:contract-detail", pk)
+    return _contract_page(request, c, form=form, status=400)
+
+
+@require_POST
+@roles_required(*OWNERS)
+def assess(request, pk: int):
+    c = access_object(Contract.objects.select_related("supplier", "buyer"), request.user, pk)
+    form = AssessForm(request.POST)
+    if form.is_valid():
+        try:
+            a = services.period_assess(
+                contract=c, month=form.cleaned_data["month"], by=request.user,
+                value_added_items=form.cleaned_data.get("value_added_items") or 0)
+        except (ValidationError, PermissionDenied) as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("%(period)s assessed: SEI %(sei)s.") % {
+                "period": a.period, "sei": a.sei})
+            return redirect("performance:assessment-detail", a.pk)
+    return _contract_page(request, c, assess_form=form, status=400)
 
 
 @roles_required(*READERS)
 def assessment_detail(request, pk: int):
-    a = access_object(Assessment.objects.select_related("contract"), request.user, pk)
+    a = access_object(Assessment.objects.select_related("contract__supplier",
+                                                        "contract__buyer"), request.user, pk)
     return render(request, "performance/assessment_detail.html", {
-        "a": a, "rows": selectors.assessment_detail(a),
+        "a": a, "rows": selectors.assessment_rows(a),
         "payment": PeriodPayment.objects.filter(assessment=a).first()})
 
 
-@require_POST
-@roles_required(Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER, Role.SUPPLIER)
-def measurement_enter(request, pk: int):
-    c = access_object(Contract.objects, request.user, pk)
-    form = MeasurementForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError({k: [e["message"] for e in v]
-                                   for k, v in form.errors.get_json_data().items()})
-        source = Source.API if request.user.role == Role.SUPPLIER else Source.MANUAL
-        services.measurement_submit(contract=c, by=request.user, source=source,
-                                    **form.cleaned_data)
-        messages.success(request, _("Value recorded."))
-    except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
-    return redirect("performance:contract-detail", pk)
-
-
-@roles_required(Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER, Role.SUPPLIER)
+@roles_required(*OWNERS, Role.SUPPLIER)
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     status = 200
+    errors: list[str] = []
     if request.method == "POST":
         if form.is_valid():
             f = form.cleaned_data["file"]
             try:
-                n = services.measurements_import(by=request.user, data=f.read(), filename=f.name)
+                n = services.measurements_import(by=request.user, data=f.read(),
+                                                 filename=f.name)
             except ValidationError as exc:
-                _errors(request, exc)
-                status = 400
+                errors = [m for ms in (exc.message_dict.values() if hasattr(exc, "error_dict")
+                                       else [exc.messages]) for m in ms]
             else:
                 messages.success(request, _("%(n)s values imported.") % {"n": n})
                 return redirect("performance:contract-list")
-        else:
-            status = 400
-    return render(request, "performance/upload.html", {"form": form}, status=status)
+        status = 400
+    contracts = selectors.contract_list(request.user)[0].prefetch_related("kpis")[:50]
+    return render(request, "performance/upload.html", {
+        "form": form, "errors": errors, "contracts": contracts}, status=status)
 
 
-@require_POST
-@roles_required(Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER)
-def assess(request, pk: int):
-    c = access_object(Contract.objects, request.user, pk)
-    form = AssessForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError({"month": _("Enter a month as YYYY-MM.")})
-        a = services.period_assess(contract=c, month=form.cleaned_data["month"],
-                                   by=request.user)
-        messages.success(request, _("%(period)s assessed: SEI %(sei)s.") % {
-            "period": a.period, "sei": a.sei})
-    except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
-    return redirect("performance:contract-detail", pk)
+# -- payments ------------------------------------------------------------------------------------
 
 
 @roles_required(Role.FINANCE_OFFICER, Role.PLATFORM_ADMIN, Role.AUDITOR)
 def payment_list(request):
     status = request.GET.get("status", "computed")
-    qs = selectors.payments_queue(request.user)
-    if status:
-        qs = qs.filter(status=status)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "performance/payment_list.html", {"page": page, "status": status})
+    if status not in ("computed", "approved", ""):
+        status = "computed"
+    page = Paginator(selectors.payments_queue(request.user, status), 30).get_page(
+        request.GET.get("page"))
+    return render(request, "performance/payment_list.html", {
+        "page": page, "status": status, "totals": selectors.payment_totals(request.user)})
 
 
-@roles_required(Role.FINANCE_OFFICER, Role.PLATFORM_ADMIN, Role.AUDITOR,
-                Role.DEPARTMENT_OFFICER, Role.SUPPLIER)
+@roles_required(*READERS)
 def payment_detail(request, pk: int):
-    p = access_object(PeriodPayment.objects.select_related("contract", "assessment"),
-                      request.user, pk)
+    p = access_object(PeriodPayment.objects.select_related(
+        "contract__supplier", "contract__buyer", "assessment", "approved_by"), request.user, pk)
     return render(request, "performance/payment_detail.html", {
-        "p": p, "rows": selectors.assessment_detail(p.assessment),
+        "p": p, "steps": selectors.derivation(p), "rows": selectors.assessment_rows(p.assessment),
         "may_approve": request.user.role == Role.FINANCE_OFFICER and p.status == "computed"})
 
 
@@ -168,18 +204,24 @@ def payment_approve(request, pk: int):
     p = access_object(PeriodPayment.objects, request.user, pk)
     try:
         services.payment_approve(payment=p, by=request.user)
-        messages.success(request, _("Payment approved."))
     except TransitionRefused as exc:
         messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Payment approved."))
     return redirect("performance:payment-detail", pk)
 
 
-@roles_required(Role.PLATFORM_ADMIN, Role.AUDITOR, Role.FINANCE_OFFICER,
-                Role.DEPARTMENT_OFFICER, Role.SUPPLIER)
+# -- risk ----------------------------------------------------------------------------------------
+
+
+@roles_required(*READERS)
 def risk(request):
-    return render(request, "performance/risk.html",
-                  {"rows": selectors.risk_panel(request.user),
-                   "may_recompute": request.user.role == Role.PLATFORM_ADMIN})
+    rows = selectors.risk_panel(request.user)
+    for r in rows:
+        r.level_label = selectors.level_label(r.level)
+        r.factor_rows = selectors.factor_rows(r)
+    return render(request, "performance/risk.html", {
+        "rows": rows, "may_recompute": request.user.role == Role.PLATFORM_ADMIN})
 
 
 @require_POST
@@ -190,8 +232,53 @@ def risk_recompute(request):
     return redirect("performance:risk")
 
 
+def _supplier(request, pk: int) -> Organisation:
+    """A supplier whose risk the user may see (a supplier: only itself)."""
+    if not SupplierRisk.objects.visible_to(request.user).filter(supplier_id=pk).exists() and \
+            not (request.user.role == Role.PLATFORM_ADMIN
+                 and Organisation.objects.filter(pk=pk, kind="supplier").exists()):
+        raise Http404
+    return Organisation.objects.get(pk=pk)
+
+
+def _supplier_page(request, supplier: Organisation, form=None, status=200):
+    standing = getattr(supplier, "standing", None)
+    initial = {"credit_rating": standing.credit_rating if standing else "",
+               "upheld_complaints": standing.upheld_complaints if standing else 0}
+    context = selectors.supplier_page(request.user, supplier) | {
+        "standing": standing, "form": form or StandingForm(initial=initial),
+        "may_edit": request.user.role == Role.PLATFORM_ADMIN}
+    return render(request, "performance/supplier_risk.html", context, status=status)
+
+
+@roles_required(*READERS)
+def supplier_risk(request, pk: int):
+    return _supplier_page(request, _supplier(request, pk))
+
+
+@require_POST
+@roles_required(Role.PLATFORM_ADMIN)
+def supplier_standing(request, pk: int):
+    supplier = _supplier(request, pk)
+    form = StandingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.supplier_standing_set(supplier=supplier, by=request.user,
+                                           **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Standing saved; recompute the risk to apply it."))
+            return redirect("performance:supplier-risk", pk)
+    return _supplier_page(request, supplier, form=form, status=400)
+
+
+# -- alerts --------------------------------------------------------------------------------------
+
+
 @roles_required(*READERS)
 def alert_list(request):
-    page = Paginator(Alert.objects.visible_to(request.user).select_related(
-        "contract", "supplier"), 50).get_page(request.GET.get("page"))
-    return render(request, "performance/alert_list.html", {"page": page})
+    state = "all" if request.GET.get("state") == "all" else "open"
+    page = Paginator(selectors.alerts_for(request.user, state), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "performance/alert_list.html", {"page": page, "state": state})

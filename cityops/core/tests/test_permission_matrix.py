@@ -65,6 +65,8 @@ MATRIX = {
     "core:audit-export": ("post", "/audit/export/", None,
                           expect(403, platform_admin=302, auditor=302, anonymous=302)),
     "core:job-list": ("get", "/jobs/", None, ALL_200),
+    # Everyone with a login reads (and marks read) their own notifications only.
+    "core:notification-list": ("get", "/notifications/", None, ALL_200),
     # A job the auditor started: the auditor and the admin see it, nobody else.
     "core:job-detail": ("get", "/jobs/{job}/", None,
                         expect(404, platform_admin=200, auditor=200, anonymous=302)),
