@@ -92,7 +92,7 @@ class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return self._act(services.need_approve, **data.validated_data)
 
     @extend_schema(request=ReviewSerializer, responses=NeedSerializer)
-    @action(detail=True, methods=["post"], url_path="return")
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -187,6 +187,9 @@ class NeedEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.need_id} {self.action} {self.from_status}→{self.to_status}"
+
 
 class DuplicateStatus(models.TextChoices):
     OPEN = "open", _("Open")

@@ -182,16 +182,19 @@ def need_withdraw(*, need: Need, by: User | None, comment: str = "") -> Need:
     return _transition(need, "withdraw", by, comment=comment)
 
 
+@transaction.atomic
 def need_set_procured(*, need: Need, by: User | None, at=None) -> Need:
     """Called by procurement: the need is now being bought (one transaction with the plan)."""
     return _transition(need, "procure", by, at=at)
 
 
+@transaction.atomic
 def need_release(*, need: Need, by: User | None, comment: str = "", at=None) -> Need:
     """Called by procurement when it is cancelled: the need is approved and buyable again."""
     return _transition(need, "release", by, comment=comment, at=at)
 
 
+@transaction.atomic
 def need_fulfil(*, need: Need, by: User | None, at=None) -> Need:
     """Called by procurement when the contract is signed."""
     return _transition(need, "fulfil", by, at=at)

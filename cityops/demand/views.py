@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,12 +26,22 @@ from .forms import (
     ReferenceForm,
     ReviewForm,
 )
-from .models import NEED_WORKFLOW, DuplicateFlag, Need, SupplierProfile
+from .models import NEED_WORKFLOW, DuplicateFlag, Need, NeedStatus, SupplierProfile
 
 READERS = (Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR)
 BUREAU = (Role.PLATFORM_ADMIN,)
 MAP_READERS = (Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER, Role.FINANCE_OFFICER,
                Role.AUDITOR, Role.SUPPLIER)
+
+
+def _field_label(name: str) -> str:
+    labels = {"into": _("merge into"), "comment": _("comment")}
+    if name in labels:
+        return str(labels[name])
+    try:
+        return str(Need._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -103,6 +113,8 @@ def need_detail(request, pk: int):
                        for n in INDICATORS],
         "events": need.events.select_related("by"),
         "may_edit": own and need.editable,
+        "may_plan": need.status == NeedStatus.APPROVED and (
+            own or user.role == Role.PLATFORM_ADMIN),
         "actions": actions,
         "review_form": ReviewForm(),
         "merge_form": MergeForm(need=need) if "merge" in actions else None,
@@ -153,17 +165,18 @@ def need_action(request, pk: int, action: str):
         elif action == "merge":
             merge = MergeForm(request.POST, need=need)
             if not merge.is_valid():
-                raise ValidationError(merge.errors.get_json_data())
+                raise ValidationError({field: [e["message"] for e in errors] for field, errors
+                                       in merge.errors.get_json_data().items()})
             services.need_merge(need=need, into=merge.cleaned_data["into"], by=request.user,
                                 comment=merge.cleaned_data["comment"])
             messages.success(request, _("Need merged."))
         else:
             raise TransitionRefused(action, need.get_status_display())
     except ValidationError as exc:
-        for errors in exc.message_dict.values():
+        for field, errors in exc.message_dict.items():
             for error in errors:
-                messages.error(request, error if isinstance(error, str) else error["message"])
-        return redirect("demand:need-detail", pk)
+                messages.error(request, _("%(field)s: %(message)s") % {
+                    "field": _field_label(field), "message": error})
     except TransitionRefused as exc:
         messages.error(request, str(exc))
     return redirect("demand:need-detail", pk)

@@ -487,6 +487,9 @@ class Payment(models.Model):
     class Meta:
         ordering = ["due_on", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.amount_wan} {self.status}"
+
 
 class Amendment(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="amendments")
@@ -498,8 +501,13 @@ class Amendment(models.Model):
     amount_after = models.DecimalField(max_digits=14, decimal_places=2)
     end_before = models.DateField()
     end_after = models.DateField()
+    # Rule findings of the change (e.g. over 10% of the original amount): flagged for review.
+    findings = models.JSONField(_("rule findings"), default=list, blank=True)
 
     objects = ContractPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.amount_before}→{self.amount_after}"

@@ -70,10 +70,29 @@ def _blocking(findings: list[dict]) -> list[dict]:
     return [f for f in findings if f.get("severity") == "block"]
 
 
+# The form field a blocking finding is about, by the finding's code (its prefix).
+FINDING_FIELDS = {
+    "term.": "end_on", "amendment.term.": "end_on", "contract.contents_missing": "content",
+    "contract.deposit_over_cap": "deposit_ratio", "milestone_shares": "milestones",
+    "amendment.": "amount_wan", "single_source.": "original_contract",
+    "split.": "method", "threshold.": "method", "method.": "method",
+}
+
+
+def _finding_field(code: str, default: str) -> str:
+    for prefix, field in sorted(FINDING_FIELDS.items(), key=lambda kv: -len(kv[0])):
+        if code.startswith(prefix):
+            return field
+    return default
+
+
 def _refuse_blocked(findings: list[dict], field: str = "method") -> None:
-    blocking = _blocking(findings)
-    if blocking:
-        raise ValidationError({field: [f["message"] for f in blocking]})
+    """A ValidationError naming, for each blocking finding, the field it is about."""
+    errors: dict[str, list[str]] = {}
+    for f in _blocking(findings):
+        errors.setdefault(_finding_field(f.get("code", ""), field), []).append(f["message"])
+    if errors:
+        raise ValidationError(errors)
 
 
 # -- plan ---------------------------------------------------------------------------------------
@@ -176,7 +195,7 @@ def bid_submit(*, procurement: Procurement, by: User | None, price_wan: Decimal,
             "Bids are taken only while the notice is open; this procurement is “%(state)s”.")
             % {"state": p.get_status_display()})
     if p.bid_deadline and now > p.bid_deadline:
-        raise ValidationError({"submitted_at": _(
+        raise ValidationError({"bid_deadline": _(
             "The bid deadline (%(deadline)s) has passed.") % {
             "deadline": timezone.localtime(p.bid_deadline).strftime("%Y-%m-%d %H:%M")}})
     price = Decimal(price_wan)
@@ -319,17 +338,30 @@ def challenge_decide(*, challenge: Challenge, by: User | None, upheld: bool, out
     ch.decided_at = now
     ch.save()
     if upheld and p.status == ProcurementStatus.AWARDED:
-        PROCUREMENT_WORKFLOW.apply(p, "revoke_award")
-        p.awarded_at = None
-        p.standstill_until = None
-        p.save()
-        p.awards.filter(active=True).update(active=False, revoked_reason=outcome)
+        award_revoke(procurement=p, by=by, reason=outcome)
     core_services.notify(
         recipients=core_services.users_of(ch.supplier_id, [Role.SUPPLIER]),
         kind="procurement.challenge", title=_("Your challenge of %(code)s: %(status)s") % {
             "code": p.code, "status": ch.get_status_display()},
         body=outcome[:300], url=f"/procurement/{p.pk}/", key=f"challenge-decided:{ch.pk}")
     return ch
+
+
+@transaction.atomic
+def award_revoke(*, procurement: Procurement, by: User | None, reason: str) -> Procurement:
+    """Revoke the award (an upheld challenge, a winner that withdraws): back to evaluation,
+    where the bids are ranked again and the next award made."""
+    p = _lock(procurement)
+    _require_buyer(by, p)
+    PROCUREMENT_WORKFLOW.check(p, "revoke_award")
+    if not reason.strip():
+        raise ValidationError({"reason": _("State why the award is revoked.")})
+    PROCUREMENT_WORKFLOW.apply(p, "revoke_award")
+    p.awarded_at = None
+    p.standstill_until = None
+    p.save()
+    p.awards.filter(active=True).update(active=False, revoked_reason=reason)
+    return p
 
 
 @transaction.atomic
@@ -428,18 +460,26 @@ def contract_sign(*, contract: Contract, by: User | None,
     c = Contract.objects.select_for_update().get(pk=contract.pk)
     _require_contract_buyer(by, c)
     CONTRACT_WORKFLOW.check(c, "sign")
+    p = _lock(c.procurement) if c.procurement_id else None
+    if p is not None and c.renewal_of_id is None and p.status != ProcurementStatus.AWARDED:
+        # A cancelled procurement or a revoked award leaves its draft contract unsignable.
+        raise TransitionRefused("sign", c.get_status_display(), _(
+            "The procurement %(code)s is “%(state)s”: only the contract of an active award "
+            "can be signed.") % {"code": p.code, "state": p.get_status_display()})
+    if p is not None and c.renewal_of_id is None and c.award_id and not c.award.active:
+        raise TransitionRefused("sign", c.get_status_display(), _(
+            "The award of this contract was revoked."))
     _refuse_blocked(checks.contract_findings(c), "end_on")
     now = _now(at)
     CONTRACT_WORKFLOW.apply(c, "sign")
     c.signed_at = now
     c.save()
-    if c.procurement_id:
-        p = _lock(c.procurement)
+    if p is not None:
         if p.status == ProcurementStatus.AWARDED:
             PROCUREMENT_WORKFLOW.apply(p, "sign_contract")
             p.save()
             for need in p.needs.filter(status=NeedStatus.IN_PROCUREMENT):
-                demand_services.need_fulfil(need=need, by=by, at=at)
+                demand_services.need_fulfil(need=need, by=by, at=now)
     _schedule_payments(c)
     from cityops.performance import services as performance
 
@@ -513,12 +553,25 @@ def contract_amend(*, contract: Contract, by: User | None, reason: str,
     if end_on is not None:
         c.end_on = end_on
     c.full_clean()
-    _refuse_blocked(checks.amendment_findings(c, original_amount=original), "amount_wan")
+    findings = checks.amendment_findings(c, original_amount=original,
+                                         amount_before=before_amount, end_before=before_end,
+                                         reason=reason)
+    _refuse_blocked(findings, "amount_wan")
     _refuse_blocked(checks.contract_findings(c), "end_on")
     c.save()
-    return Amendment.objects.create(contract=c, at=_now(at), by=by, reason=reason,
-                                    amount_before=before_amount, amount_after=c.amount_wan,
-                                    end_before=before_end, end_after=c.end_on)
+    amendment = Amendment.objects.create(
+        contract=c, at=_now(at), by=by, reason=reason, amount_before=before_amount,
+        amount_after=c.amount_wan, end_before=before_end, end_after=c.end_on,
+        findings=findings)
+    if findings:
+        # Over 10% of the original amount (政府采购法 art. 49): the bureau and auditors review.
+        core_services.notify(
+            recipients=core_services.users_with_role(Role.PLATFORM_ADMIN, Role.AUDITOR),
+            kind="contract.amendment", severity="warning",
+            title=_("Amendment of %(code)s flagged for review") % {"code": c.code},
+            body=findings[0]["message"][:300], url=f"/procurement/contracts/{c.pk}/",
+            key=f"amendment-flagged:{amendment.pk}")
+    return amendment
 
 
 @transaction.atomic
@@ -532,6 +585,14 @@ def contract_renew(*, contract: Contract, by: User | None, amount_wan: Decimal |
         raise TransitionRefused("renew", c.get_status_display())
     if c.renewals.exclude(status=ContractStatus.TERMINATED).exists():
         raise ValidationError({"renewal_of": _("This contract has already been renewed.")})
+    used, root = 0, c
+    while root.renewal_of_id is not None:
+        used += 1
+        root = root.renewal_of
+    if used >= root.renewals_max:
+        raise ValidationError({"renewals_max": _(
+            "The contract allows %(max)s renewal(s) and %(used)s have been made.") % {
+            "max": root.renewals_max, "used": used}})
     term = c.end_on - c.start_on
     start = c.end_on + dt.timedelta(days=1)
     copy = {name: getattr(c, name) for name in CONTRACT_FIELDS}

@@ -4,7 +4,12 @@ scoped managers; every write is one service call."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -30,6 +35,7 @@ from .forms import (
     PublishForm,
 )
 from .models import (
+    Amendment,
     Bid,
     Challenge,
     Contract,
@@ -43,11 +49,28 @@ READERS = (Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER, Role.FINANCE_OFFICER, R
 BUYERS = (Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER)
 
 
+LABELLED = (Contract, Procurement, Bid, Challenge, Amendment)
+
+
+def field_label(name: str) -> str:
+    """The verbose name of a field of the procurement models (the form's label)."""
+    for model in LABELLED:
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            continue
+    return name.replace("_", " ")
+
+
 def _errors(request, exc) -> None:
+    """Each message of a refusal as a page message, naming the field it is about."""
     if isinstance(exc, ValidationError):
-        for _field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict")
+        for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict")
                               else [("", exc.messages)]):
             for error in errors:
+                if field and field != NON_FIELD_ERRORS:
+                    error = _("%(field)s: %(message)s") % {"field": field_label(field),
+                                                           "message": error}
                 messages.error(request, error)
     else:
         messages.error(request, str(exc))

@@ -103,6 +103,7 @@ class Migration(migrations.Migration):
                 ('amount_after', models.DecimalField(decimal_places=2, max_digits=14)),
                 ('end_before', models.DateField()),
                 ('end_after', models.DateField()),
+                ('findings', models.JSONField(blank=True, default=list, verbose_name='rule findings')),
                 ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='amendments', to='procurement.contract')),
             ],
