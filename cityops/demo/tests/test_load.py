@@ -9,7 +9,32 @@ from cityops.demo.load import DEMO_PASSWORD, demo_load, demo_logins
 
 @pytest.fixture
 def loaded(db):
-    return demo_load()
+    # The organisations and users only: each module's demo data is tested with its module,
+    # and the whole city once below (a full load takes ~30 s).
+    return demo_load(modules=())
+
+
+def test_the_whole_city_loads_once_and_a_second_load_adds_nothing(db):
+    from cityops.demand.models import Need
+    from cityops.performance.models import Assessment
+    from cityops.portfolio.models import Project
+    from cityops.procurement.models import Contract, Procurement
+
+    first = demo_load()
+    assert (first.projects_created, first.needs_created) == (60, 137)
+    assert Need.objects.count() == 137 and Project.objects.count() == 60
+    stages = set(Procurement.objects.values_list("status", flat=True))
+    assert stages >= {"planning", "tendering", "evaluation", "awarded", "contracted",
+                      "cancelled"}
+    assert Contract.objects.filter(status="active").exists()
+    assert Assessment.objects.exists()
+    counts = (Need.objects.count(), Contract.objects.count(), Assessment.objects.count(),
+              AuditEntry.objects.count())
+    again = demo_load()
+    assert (again.organisations_created, again.users_created, again.projects_created,
+            again.needs_created) == (0, 0, 0, 0)
+    assert (Need.objects.count(), Contract.objects.count(), Assessment.objects.count(),
+            AuditEntry.objects.count()) == counts
 
 
 def test_demo_city_has_the_brief_hangzhou_shape(loaded):
@@ -22,7 +47,7 @@ def test_demo_city_has_the_brief_hangzhou_shape(loaded):
 
 def test_second_load_duplicates_nothing_and_records_nothing(loaded):
     counts = (Organisation.objects.count(), User.objects.count(), AuditEntry.objects.count())
-    report = demo_load()
+    report = demo_load(modules=())
     assert (report.organisations_created, report.users_created) == (0, 0)
     assert (Organisation.objects.count(), User.objects.count(),
             AuditEntry.objects.count()) == counts

@@ -434,7 +434,7 @@ def test_budget_growth_path_and_known_year_drive_the_projection(personas):
 def test_demo_portfolio_covers_every_model_and_object_with_some_breaches(db):
     from cityops.demo.load import demo_load
 
-    report = demo_load()
+    report = demo_load(modules=("portfolio",))
     assert report.projects_created == Project.objects.count()
     assert 50 <= Project.objects.count() <= 70
     models = set(Project.objects.values_list("operation_model", flat=True))

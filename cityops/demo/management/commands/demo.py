@@ -1,7 +1,7 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from cityops.demo.load import demo_load, demo_logins
+from cityops.demo.load import MODULES, demo_load, demo_logins
 
 
 class Command(BaseCommand):
@@ -15,9 +15,19 @@ class Command(BaseCommand):
             "--seed", type=int, default=None, help="generator seed (default: fixed)"
         )
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--modules", default=",".join(MODULES),
+            help=f"comma-separated modules whose demo data to add after the organisations "
+                 f"and users (default: all: {','.join(MODULES)}; empty: none)")
 
-    def handle(self, *args, action, seed=None, no_progress=False, **options):
+    def handle(self, *args, action, seed=None, no_progress=False, modules=None, **options):
         if action == "load":
+            chosen = tuple(m for m in (modules if modules is not None
+                                       else ",".join(MODULES)).split(",") if m)
+            unknown = sorted(set(chosen) - set(MODULES))
+            if unknown:
+                raise CommandError(f"--modules: unknown {', '.join(unknown)} (known: "
+                                   f"{', '.join(MODULES)}) / 未知模块", returncode=2)
             with tqdm(
                 unit="row", desc="demo city", disable=no_progress or None, file=self.stderr._out
             ) as bar:
@@ -26,7 +36,7 @@ class Command(BaseCommand):
                     bar.total = total
                     bar.update(done - bar.n)
 
-                report = demo_load(seed=seed, progress=progress)
+                report = demo_load(seed=seed, progress=progress, modules=chosen)
             self.stdout.write(
                 f"{report.city.city_name}: {report.organisations_created} organisations and "
                 f"{report.users_created} users and {report.projects_created} projects created "
