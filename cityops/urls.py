@@ -8,6 +8,7 @@ from cityops.core.admin import admin_site
 from cityops.core.permissions import public_view
 from cityops.demand import api as demand_api
 from cityops.performance import api as performance_api
+from cityops.policy import api as policy_api
 from cityops.portfolio import api as portfolio_api
 from cityops.procurement import api as procurement_api
 
@@ -30,6 +31,10 @@ router.register("measurements", performance_api.MeasurementViewSet, basename="me
 router.register("assessments", performance_api.AssessmentViewSet, basename="assessment")
 router.register("period-payments", performance_api.PeriodPaymentViewSet,
                 basename="period-payment")
+router.register("policies", policy_api.PolicyViewSet, basename="policy")
+router.register("enterprises", policy_api.EnterpriseViewSet, basename="enterprise")
+router.register("policy-matches", policy_api.PolicyMatchViewSet, basename="policy-match")
+router.register("match-runs", policy_api.MatchRunViewSet, basename="match-run")
 router.APIRootView.allowed_roles = core_api.ALL_ROLES
 
 # The schema and its docs are public: they describe the API, they expose no data.
@@ -52,6 +57,13 @@ urlpatterns = [
          name="api-ocds-package"),
     path("api/v1/ocds/records/<str:ocid>/", procurement_api.OcdsRecordView.as_view(),
          name="api-ocds-record"),
+    path("api/v1/policy/check/", policy_api.PolicyCheckView.as_view(), name="api-policy-check"),
+    path("api/v1/policy/match/", policy_api.PolicyMatchRunView.as_view(),
+         name="api-policy-match"),
+    path("api/v1/policy/explain/", policy_api.PolicyExplainView.as_view(),
+         name="api-policy-explain"),
+    path("api/v1/policy/registry-import/", policy_api.RegistryImportView.as_view(),
+         name="api-policy-registry-import"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", schema_view, name="api-schema"),
     path("api/docs/", docs_view, name="api-docs"),
@@ -60,6 +72,7 @@ urlpatterns = [
     path("demand/", include("cityops.demand.urls")),
     path("procurement/", include("cityops.procurement.urls")),
     path("performance/", include("cityops.performance.urls")),
+    path("policy/", include("cityops.policy.urls")),
     path("", include("cityops.core.urls")),
 ]
 

@@ -12,8 +12,9 @@ class PolicyConfig(AppConfig):
 
         from . import models, wiring
 
-        for model in (models.Policy, models.PolicyVersion, models.MatchRun):
+        for model in (models.Policy, models.PolicyVersion):
             audit.register(model)
-        # Enterprise profiles and match rows come in bulk (imports, batch runs): each import
-        # and each run is recorded once, not row by row (see services).
+        # Enterprise profiles and match results come in bulk (imports, batch runs): each
+        # import and each run is recorded once by the services (audit.record / record_for),
+        # not row by row.
         wiring.register()

@@ -54,10 +54,17 @@ class Policy(models.Model):
     """An enterprise-support policy (惠企政策). Its rules live in ``source`` (YAML, the rule
     language); the other fields are what the parser read from it, for lists and filters."""
 
+    key = models.CharField(_("policy id"), max_length=80, unique=True,
+                           help_text=_("The id of the rule text (defaults to the document "
+                                       "number); other policies name it in 'implements'."))
     doc_number = models.CharField(_("document number (文号)"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=200)
+    # The department on the platform that keeps the policy (a province or national policy is
+    # kept by the city department that carries it out); the body that issued it is named in
+    # ``issuing_authority``.
     issuer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="policies",
-                               verbose_name=_("issuing department"))
+                               verbose_name=_("responsible department"))
+    issuing_authority = models.CharField(_("issuing authority"), max_length=100, blank=True)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     region_scope = models.CharField(_("region scope"), max_length=300, blank=True)
     effective_from = models.DateField(_("effective from"))
@@ -67,6 +74,13 @@ class Policy(models.Model):
     free_application = models.BooleanField(_("benefit without application (免申即享)"),
                                            default=False)
     exclusivity_groups = models.CharField(_("exclusivity groups"), max_length=200, blank=True)
+    benefit_kinds = models.CharField(_("benefit kinds"), max_length=100, blank=True)
+    requires_implementation = models.BooleanField(
+        _("requires implementing rules"), default=False,
+        help_text=_("A province policy that cities must implement within 30 days and counties "
+                    "within 60 days of its issue."))
+    override_reason = models.TextField(
+        _("reason for overriding the conflict review"), blank=True)
     source = models.TextField(_("rules (YAML)"))
     version = models.PositiveIntegerField(_("version"), default=1)
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
@@ -87,6 +101,18 @@ class Policy(models.Model):
     def __str__(self) -> str:
         return f"{self.doc_number} {self.title}"
 
+    @property
+    def region_scope_list(self) -> list[str]:
+        return [c for c in self.region_scope.split(",") if c]
+
+    @property
+    def benefit_kind_list(self) -> list[str]:
+        return [c for c in self.benefit_kinds.split(",") if c]
+
+    @property
+    def exclusivity_group_list(self) -> list[str]:
+        return [c for c in self.exclusivity_groups.split(",") if c]
+
 
 class PolicyVersion(models.Model):
     """Every saved text of a policy's rules: what was in force when."""
@@ -102,6 +128,9 @@ class PolicyVersion(models.Model):
         ordering = ["policy", "-version"]
         constraints = [models.UniqueConstraint(fields=["policy", "version"],
                                                name="policy_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.policy.doc_number} v{self.version}"
 
 
 class EnterpriseQuerySet(ScopedQuerySet):
@@ -156,11 +185,23 @@ class MatchRun(models.Model):
     seconds = models.FloatField(_("seconds"), default=0)
     engine = models.CharField(_("engine"), max_length=40, blank=True)
     kind = models.CharField(_("kind"), max_length=20, default="full")  # full / policy / enterprise
+    subject = models.CharField(_("subject"), max_length=200, blank=True)  # policy / enterprise
+    notified = models.PositiveIntegerField(_("notifications sent"), default=0)
+    stats = models.JSONField(_("engine figures"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("match run")
         verbose_name_plural = _("match runs")
         ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind_label} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def kind_label(self) -> str:
+        return str({"full": _("full match"), "policy": _("policy re-match"),
+                    "enterprise": _("enterprise re-match"),
+                    "import": _("re-match after import")}.get(self.kind, self.kind))
 
 
 class PolicyMatchQuerySet(models.QuerySet):
@@ -182,10 +223,12 @@ class PolicyMatch(models.Model):
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="matches")
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="results")
     matched = models.BooleanField(_("matched"), default=True)
-    benefit_wan = models.DecimalField(_("estimated benefit (10k yuan)"), max_digits=14,
-                                      decimal_places=2, null=True, blank=True)
+    # the engine's estimate to one yuan (0.0001 万元); null: an input is unknown
+    benefit_wan = models.DecimalField(_("estimated benefit (10k yuan)"), max_digits=16,
+                                      decimal_places=4, null=True, blank=True)
+    failed_clause = models.PositiveSmallIntegerField(_("failed clause"), null=True, blank=True)
     failed_condition = models.CharField(_("failed condition"), max_length=300, blank=True)
-    first_matched_at = models.DateTimeField(_("first matched at"))
+    first_matched_at = models.DateTimeField(_("first matched at"), null=True, blank=True)
 
     objects = PolicyMatchQuerySet.as_manager()
 
@@ -195,3 +238,6 @@ class PolicyMatch(models.Model):
         constraints = [models.UniqueConstraint(fields=["enterprise", "policy"],
                                                name="one_result_per_enterprise_policy")]
         indexes = [models.Index(fields=["policy", "matched"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} × {self.policy_id}"
