@@ -223,6 +223,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set that several apps share or name alike.
+    "ENUM_NAME_OVERRIDES": {
+        "OperationObjectEnum": "cityops.portfolio.choices.OperationObject",
+        "ProcurementCategoryEnum": "cityops.procurement.models.Category",
+    },
 }
 
 # Background jobs: Huey on SQLite under var/ by default, on Redis when REDIS_URL is set.
