@@ -295,7 +295,7 @@ class Alert(models.Model):
                                  related_name="alerts")
     supplier = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True,
                                  related_name="alerts")
-    period = models.CharField(_("period"), max_length=8, blank=True)
+    period = models.CharField(_("period"), max_length=10, blank=True)  # month, quarter or day
     detail = models.CharField(_("detail"), max_length=100, blank=True)  # e.g. the KPI code
     message_zh = models.TextField()
     message_en = models.TextField()
