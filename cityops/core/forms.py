@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import regions
@@ -52,3 +53,24 @@ class AuditFilterForm(forms.Form):
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             raise forms.ValidationError(_("The start date is after the end date."))
         return data
+
+
+def form_errors(form: forms.Form) -> ValidationError:
+    """A bound, invalid form's errors as one ValidationError keyed by field, so that views
+    report form and service errors the same way."""
+    return ValidationError({field: [e["message"] for e in errors]
+                            for field, errors in form.errors.get_json_data().items()})
+
+
+def add_errors(form: forms.Form, exc: ValidationError | PermissionDenied,
+               rename: dict[str, str] | None = None) -> None:
+    """A service's refusal shown on the form: each message on its field when the form has it
+    (``rename`` maps a service's field name to the form's), else at the top."""
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc) or _("You may not do this."))
+        return
+    details = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, errors in details.items():
+        name = (rename or {}).get(field, field)
+        for error in errors:
+            form.add_error(name if name in form.fields else None, error)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cityops.core.forms import add_errors, form_errors
 from cityops.core.htmx import is_htmx
 from cityops.core.permissions import roles_required
 from cityops.core.roles import Role
@@ -44,12 +45,6 @@ def _field_label(name: str) -> str:
         return name.replace("_", " ")
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-
-
 @roles_required(*READERS)
 def need_list(request):
     form = NeedFilterForm(request.GET or None)
@@ -75,7 +70,7 @@ def _need_form(request, need=None):
                 need = services.need_update(need=need, by=request.user, **data)
                 messages.success(request, _("Need saved."))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         except TransitionRefused as exc:
             messages.error(request, str(exc))
         else:
@@ -165,8 +160,7 @@ def need_action(request, pk: int, action: str):
         elif action == "merge":
             merge = MergeForm(request.POST, need=need)
             if not merge.is_valid():
-                raise ValidationError({field: [e["message"] for e in errors] for field, errors
-                                       in merge.errors.get_json_data().items()})
+                raise form_errors(merge)
             services.need_merge(need=need, into=merge.cleaned_data["into"], by=request.user,
                                 comment=merge.cleaned_data["comment"])
             messages.success(request, _("Need merged."))
@@ -283,7 +277,7 @@ def my_profile(request):
                     services.qualification_remove(qualification=q, by=request.user)
                 return redirect("demand:my-profile")
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         status = 400
     return render(request, "demand/my_profile.html", {
         "form": form, "qform": qform, "rform": rform, "profile": profile,

@@ -6,9 +6,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Avg
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cityops.core.lang import english
 from cityops.core.models import Organisation, User
 from cityops.core.roles import Role
 from cityops.procurement.models import Contract, ContractStatus
@@ -29,13 +29,9 @@ from .facts import kpis_of
 from .models import Alert, Assessment, Measurement, PaymentStatus, PeriodPayment, SupplierRisk
 
 
-def _en() -> bool:
-    return (get_language() or "zh-hans").startswith("en")
-
-
 def _pick(pair) -> str:
     """(zh, en) → the user's language."""
-    return pair[1] if _en() else pair[0]
+    return pair[1] if english() else pair[0]
 
 
 def may_enter(user: User, contract: Contract) -> bool:
@@ -57,11 +53,11 @@ def contract_page(user: User, contract: Contract) -> dict:
     explanations = []
     for k in kpis_of(contract):
         zh, en = sei_rules.explain_normalisation(k)
-        explanations.append({"code": k.code, "name": k.name_en if _en() else k.name_zh,
-                             "unit": k.unit_label("en" if _en() else "zh"),
+        explanations.append({"code": k.code, "name": k.name_en if english() else k.name_zh,
+                             "unit": k.unit_label("en" if english() else "zh"),
                              "direction": str(k.direction), "target": k.target,
                              "floor": k.floor, "limit": k.limit, "weight": k.weight,
-                             "period": str(k.period), "text": en if _en() else zh})
+                             "period": str(k.period), "text": en if english() else zh})
     measurements = Measurement.objects.filter(kpi__contract=contract).select_related(
         "kpi", "submitted_by").order_by("-period", "kpi__code")
     renewal = renewal_advice(contract)
@@ -157,12 +153,12 @@ def assessment_rows(assessment: Assessment) -> list[dict]:
     """The drill-down: every input of the SEI, in the user's language."""
     rows = []
     for k in assessment.detail.get("kpis", []):
-        rows.append({**k, "name": k["name_en"] if _en() else k["name_zh"]})
+        rows.append({**k, "name": k["name_en"] if english() else k["name_zh"]})
     return rows
 
 
 def derivation(payment: PeriodPayment) -> list[str]:
-    return [s["en"] if _en() else s["zh"] for s in payment.derivation]
+    return [s["en"] if english() else s["zh"] for s in payment.derivation]
 
 
 def contract_list(user: User):
@@ -218,8 +214,8 @@ def risk_panel(user: User) -> list[SupplierRisk]:
 
 
 def factor_rows(risk: SupplierRisk) -> list[dict]:
-    return [{**f, "name": f["name_en"] if _en() else f["name_zh"],
-             "basis": f["basis_en"] if _en() else f["basis_zh"]} for f in risk.factors]
+    return [{**f, "name": f["name_en"] if english() else f["name_zh"],
+             "basis": f["basis_en"] if english() else f["basis_zh"]} for f in risk.factors]
 
 
 def supplier_page(user: User, supplier: Organisation) -> dict:
@@ -278,7 +274,7 @@ def dashboard_sei(user: User) -> dict:
 
 
 def dashboard_alerts(user: User) -> dict:
-    en = _en()
+    en = english()
     alerts = alerts_for(user)[:8]
     return {"kind": "table", "url": "/performance/alerts/",
             "columns": [_("time"), _("alert")],

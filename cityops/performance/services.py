@@ -22,11 +22,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cityops.core import audit
 from cityops.core import services as core_services
+from cityops.core.lang import english
 from cityops.core.models import Organisation, User
 from cityops.core.roles import Role
 from cityops.core.workflow import TransitionRefused
@@ -55,12 +55,8 @@ from .models import (
 )
 
 
-def _english() -> bool:
-    return (get_language() or "zh-hans").startswith("en")
-
-
 def _message(exc: PerformanceInputError) -> str:
-    return exc.en if _english() else exc.zh
+    return exc.en if english() else exc.zh
 
 
 def _error(exc: PerformanceInputError, field: str | None = None) -> ValidationError:

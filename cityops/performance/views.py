@@ -10,10 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cityops.core.forms import add_errors
+from cityops.core.lang import english
 from cityops.core.models import Organisation
 from cityops.core.permissions import roles_required
 from cityops.core.roles import Role
@@ -27,6 +29,8 @@ from .models import Assessment, CreditRating, PeriodPayment, Source, SupplierRis
 READERS = (Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR,
            Role.SUPPLIER)
 OWNERS = (Role.PLATFORM_ADMIN, Role.DEPARTMENT_OFFICER)
+# The services name a KPI "kpi"; the measurement form calls its field "kpi_code".
+KPI_FIELD = {"kpi": "kpi_code"}
 
 
 class MeasurementForm(forms.Form):
@@ -38,7 +42,7 @@ class MeasurementForm(forms.Form):
 
     def __init__(self, *args, contract: Contract, **kwargs):
         super().__init__(*args, **kwargs)
-        en = (get_language() or "").startswith("en")
+        en = english()
         self.fields["kpi_code"].choices = [
             (k.code, f"{k.name_en if en else k.name_zh} ({k.code})") for k in contract.kpis.all()]
 
@@ -61,18 +65,6 @@ class StandingForm(forms.Form):
                                       choices=[("", "—"), *CreditRating.choices])
     upheld_complaints = forms.IntegerField(label=gettext_lazy("upheld complaints"),
                                            min_value=0, max_value=1000, initial=0)
-
-
-def _add_errors(form: forms.Form, exc: ValidationError | PermissionDenied) -> None:
-    """The service's errors on the form: on their field when the form has it."""
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, str(exc) or _("You may not do this."))
-        return
-    details = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, errors in details.items():
-        name = {"kpi": "kpi_code"}.get(field, field)
-        for e in errors:
-            form.add_error(name if name in form.fields else None, e)
 
 
 # -- contracts -----------------------------------------------------------------------------------
@@ -117,7 +109,7 @@ def measurement_enter(request, pk: int):
             services.measurement_submit(contract=c, by=request.user, source=Source.MANUAL,
                                         **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc, rename=KPI_FIELD)
         else:
             messages.success(request, _("Value recorded."))
             return redirect("performance:contract-detail", pk)
@@ -135,7 +127,7 @@ def assess(request, pk: int):
                 contract=c, month=form.cleaned_data["month"], by=request.user,
                 value_added_items=form.cleaned_data.get("value_added_items") or 0)
         except (ValidationError, PermissionDenied) as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc, rename=KPI_FIELD)
         else:
             messages.success(request, _("%(period)s assessed: SEI %(sei)s.") % {
                 "period": a.period, "sei": a.sei})
@@ -266,7 +258,7 @@ def supplier_standing(request, pk: int):
             services.supplier_standing_set(supplier=supplier, by=request.user,
                                            **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc, rename=KPI_FIELD)
         else:
             messages.success(request, _("Standing saved; recompute the risk to apply it."))
             return redirect("performance:supplier-risk", pk)

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import get_language
+
+from cityops.core.lang import english
 
 from .domain import ProcurementInputError, rules, scoring
 from .domain import contracts as contract_rules
@@ -31,24 +32,20 @@ CATALOGUE_CODE = {"infrastructure": "C0301", "data": "C1605", "system": "C1601",
                   "portal": "C1601", "security": "C1607"}
 
 
-def _english() -> bool:
-    return (get_language() or "zh-hans").startswith("en")
-
-
 def _as_validation_error(exc: ProcurementInputError) -> ValidationError:
     return ValidationError({exc.field.split(".")[0].split("[")[0] or "__all__":
-                            exc.en if _english() else exc.zh})
+                            exc.en if english() else exc.zh})
 
 
 def finding_dict(f) -> dict:
     return {"code": f.code, "severity": str(f.severity), "message_zh": f.message_zh,
-            "message_en": f.message_en, "message": f.message_en if _english() else f.message_zh,
+            "message_en": f.message_en, "message": f.message_en if english() else f.message_zh,
             "article": str(f.citation)}
 
 
 def localised(findings: list[dict]) -> list[dict]:
-    english = _english()
-    return [{**f, "message": f.get("message_en") if english else f.get("message_zh")}
+    in_english = english()
+    return [{**f, "message": f.get("message_en") if in_english else f.get("message_zh")}
             for f in findings]
 
 
@@ -103,9 +100,9 @@ def method_findings(p: Procurement, needs=None) -> list[dict]:
 
 
 def allowed_methods(p: Procurement) -> list[dict]:
-    english = _english()
+    in_english = english()
     return [{"method": str(a.method), "label": Method(str(a.method)).label,
-             "reason": a.reason_en if english else a.reason_zh, "article": str(a.citation)}
+             "reason": a.reason_en if in_english else a.reason_zh, "article": str(a.citation)}
             for a in rules.allowed_methods(procurement_facts(p))]
 
 
@@ -163,7 +160,7 @@ def validate_bids(p: Procurement) -> None:
         exclusions = scoring.exclusions(config, _bid_facts(b))
         b.valid = not exclusions
         b.invalid_reason = "；".join(
-            (e.reason_en if _english() else e.reason_zh) for e in exclusions)[:300]
+            (e.reason_en if english() else e.reason_zh) for e in exclusions)[:300]
         b.save(update_fields=["valid", "invalid_reason"])
 
 
@@ -175,23 +172,23 @@ def score_bids(p: Procurement) -> list[Bid]:
         unscored = [b for b in bids if not b.technical_scores]
         if unscored:
             raise ValidationError({"technical_scores": [
-                f"{b.supplier.name}: no technical points entered" if _english() else
+                f"{b.supplier.name}: no technical points entered" if english() else
                 f"{b.supplier.name}：尚未录入技术评分" for b in unscored]})
     try:
         evaluation = scoring.evaluate(_config(p), facts)
     except ProcurementInputError as exc:
         raise _as_validation_error(exc) from None
-    english = _english()
+    in_english = english()
     by_id = {str(b.pk): b for b in bids}
     for r in evaluation.results:
         b = by_id[r.bid_id]
         b.valid = r.valid
-        b.invalid_reason = "；".join(e.reason_en if english else e.reason_zh
+        b.invalid_reason = "；".join(e.reason_en if in_english else e.reason_zh
                                     for e in r.exclusions)[:300]
         b.score = r.total_score
         b.rank = r.rank
-        b.derivation = [f"{s.label_en if english else s.label_zh}: "
-                        f"{s.formula_en if english else s.formula_zh}" for s in r.derivation]
+        b.derivation = [f"{s.label_en if in_english else s.label_zh}: "
+                        f"{s.formula_en if in_english else s.formula_zh}" for s in r.derivation]
         b.save(update_fields=["valid", "invalid_reason", "score", "rank", "derivation"])
     return sorted(bids, key=lambda b: (b.rank is None, b.rank or 0, b.price_wan))
 
@@ -296,7 +293,7 @@ def package_price(c: Contract) -> str:
     try:
         period = contract_rules.price_period(package, quantities)
     except ProcurementInputError as exc:
-        return exc.en if _english() else exc.zh
+        return exc.en if english() else exc.zh
     return (f"{period.base_wan} + {period.value_added_wan} = {period.total_wan}")
 
 

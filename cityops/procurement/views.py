@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cityops.core.forms import add_errors, form_errors
 from cityops.core.htmx import is_htmx
 from cityops.core.permissions import roles_required
 from cityops.core.roles import Role
@@ -76,13 +77,6 @@ def _errors(request, exc) -> None:
         messages.error(request, str(exc))
 
 
-def _add_form_errors(form, exc: ValidationError) -> None:
-    for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict")
-                          else [(None, exc.messages)]):
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-
-
 @roles_required(*READERS)
 def procurement_list(request):
     form = ProcurementFilterForm(request.GET or None)
@@ -111,7 +105,7 @@ def procurement_plan(request):
             p = services.procurement_plan(by=request.user, needs=list(form.cleaned_data["needs"]),
                                           **form.plan_fields())
         except ValidationError as exc:
-            _add_form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Procurement %(code)s planned.") % {"code": p.code})
             return redirect("procurement:detail", p.pk)
@@ -127,7 +121,7 @@ def procurement_edit(request, pk: int):
         try:
             services.procurement_update(procurement=p, by=request.user, **form.plan_fields())
         except ValidationError as exc:
-            _add_form_errors(form, exc)
+            add_errors(form, exc)
         except TransitionRefused as exc:
             messages.error(request, str(exc))
         else:
@@ -155,8 +149,7 @@ def procurement_action(request, pk: int, action: str):
         if action == "publish":
             form = PublishForm(request.POST)
             if not form.is_valid():
-                raise ValidationError(form.errors.get_json_data() and {
-                    k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()})
+                raise form_errors(form)
             services.procurement_publish(procurement=p, by=request.user, **form.cleaned_data)
             messages.success(request, _("Notice published."))
         elif action == "close":
@@ -176,8 +169,7 @@ def procurement_action(request, pk: int, action: str):
         elif action == "contract":
             form = ContractForm(request.POST)
             if not form.is_valid():
-                raise ValidationError({k: [e["message"] for e in v]
-                                       for k, v in form.errors.get_json_data().items()})
+                raise form_errors(form)
             c = services.contract_create(procurement=p, by=request.user, **form.cleaned_data)
             messages.success(request, _("Contract %(code)s drafted.") % {"code": c.code})
             return redirect("procurement:contract-detail", c.pk)
@@ -217,8 +209,7 @@ def bid_submit(request, pk: int):
     form = BidForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError({k: [e["message"] for e in v]
-                                   for k, v in form.errors.get_json_data().items()})
+            raise form_errors(form)
         services.bid_submit(procurement=p, by=request.user, **form.cleaned_data)
         messages.success(request, _("Your bid has been received."))
     except (ValidationError, TransitionRefused) as exc:
@@ -247,8 +238,7 @@ def challenge_decide(request, pk: int):
     form = DecideChallengeForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError({k: [e["message"] for e in v]
-                                   for k, v in form.errors.get_json_data().items()})
+            raise form_errors(form)
         services.challenge_decide(challenge=ch, by=request.user, **form.cleaned_data)
     except (ValidationError, TransitionRefused) as exc:
         _errors(request, exc)
@@ -289,8 +279,7 @@ def contract_action(request, pk: int, action: str):
         elif action == "amend":
             form = AmendForm(request.POST)
             if not form.is_valid():
-                raise ValidationError({k: [e["message"] for e in v]
-                                       for k, v in form.errors.get_json_data().items()})
+                raise form_errors(form)
             services.contract_amend(contract=c, by=request.user, **form.cleaned_data)
             messages.success(request, _("Amendment recorded."))
         elif action == "renew":
